@@ -1,0 +1,19 @@
+"""Every app registers its viewsets on one router, so /api/ lists them all."""
+
+from django.urls import include, path
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from linli.divisions.api import register as register_divisions
+from linli.orgs.api import register as register_orgs
+from linli.people.api import register as register_people
+from linli.places.api import register as register_places
+
+router = DefaultRouter()
+for register in (register_divisions, register_places, register_people, register_orgs):
+    register(router)
+
+urlpatterns = [
+    path("token/", obtain_auth_token, name="api-token"),
+    path("", include(router.urls)),
+]

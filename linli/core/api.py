@@ -1,0 +1,52 @@
+"""API plumbing shared by every app: errors as JSON, scoped viewsets."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, viewsets
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus Django's ValidationError (raised by services) as a 400 with field errors."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    return drf_exception_handler(exc, context)
+
+
+def json_error(request, status: int, message: str):
+    return JsonResponse({"detail": message}, status=status)
+
+
+class ScopedViewSet(viewsets.ModelViewSet):
+    """A viewset whose queryset is always `Model.objects.visible_to(request.user)`; subclasses
+    refine it with `scope_queryset(qs)` (select_related etc.)."""
+
+    def get_queryset(self):
+        qs = self.queryset.model.objects.visible_to(self.request.user)
+        return self.scope_queryset(qs)
+
+    def scope_queryset(self, qs):
+        return qs
+
+
+def handler404(request, exception=None):
+    if request.path.startswith("/api/"):
+        return json_error(request, 404, _("Not found."))
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception, template_name="404.html")
+
+
+def handler500(request):
+    if request.path.startswith("/api/"):
+        return json_error(request, 500, _("Server error."))
+    from django.views.defaults import server_error
+
+    return server_error(request, template_name="500.html")

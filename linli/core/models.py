@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AccessLog(models.Model):
+    """Who looked at or exported whose personal data, when and from where (PIPL Art. 51; kept at
+    least 6 months per the Network Security Law Art. 21). Written only by `core.audit`."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Viewed")
+        LIST = "list", _("Listed")
+        SEARCH = "search", _("Searched")
+        EXPORT = "export", _("Exported")
+        REVEAL = "reveal", _("Revealed in full")
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    model = models.CharField(_("record type"), max_length=60)
+    object_ids = models.JSONField(_("records"), default=list)
+    fields = models.JSONField(_("fields"), default=list)
+    query = models.CharField(_("search terms"), max_length=200, blank=True)
+    path = models.CharField(_("page"), max_length=300, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("personal-data access record")
+        verbose_name_plural = _("personal-data access records")
+        ordering = ["-at"]
+        default_permissions = ("view",)
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.model}"

@@ -1,0 +1,82 @@
+"""The one place where records are scoped to a user's divisions.
+
+Every model that reaches a user declares `scope_field` (the lookup to its Division, "" for Division
+itself) and optionally `scope_roles` (the role kinds whose grants reveal it; None = every role) and
+`scope_own(user)` (a Q for records that are the user's own, e.g. their bookings). Pages and API
+endpoints call `Model.objects.visible_to(user)`; what it does not return is a 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import models
+from django.db.models import Q
+
+
+def user_grants(user) -> list[tuple[str, str, int]]:
+    """(role kind, division path, division id) of the user's grants, cached on the user object."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_linli_grants", None)
+    if cached is None:
+        from linli.accounts.models import Role
+
+        cached = list(
+            Role.objects.filter(user_id=user.pk).values_list("kind", "division__path", "division_id")
+        )
+        user._linli_grants = cached
+    return cached
+
+
+def _minimal(paths: Iterable[str]) -> list[str]:
+    """Drop paths already covered by a shorter one, so the OR stays short."""
+    out: list[str] = []
+    for p in sorted(set(paths), key=len):
+        if not any(p.startswith(q) for q in out):
+            out.append(p)
+    return out
+
+
+def scope_paths(user, roles: Iterable[str] | None = None) -> list[str]:
+    wanted = None if roles is None else set(roles)
+    return _minimal(path for kind, path, _ in user_grants(user) if wanted is None or kind in wanted)
+
+
+def has_role_over(user, roles: Iterable[str] | None, division) -> bool:
+    """True if the user holds one of `roles` at `division` or one of its ancestors."""
+    if getattr(user, "is_superuser", False):
+        return True
+    if division is None:
+        return False
+    return any(division.path.startswith(p) for p in scope_paths(user, roles))
+
+
+def role_kinds(user) -> set[str]:
+    return {kind for kind, _, _ in user_grants(user)}
+
+
+def path_q(prefix_lookup: str, paths: list[str]) -> Q:
+    q = Q(pk__in=[])
+    for p in paths:
+        q |= Q(**{f"{prefix_lookup}__startswith": p})
+    return q
+
+
+class ScopedQuerySet(models.QuerySet):
+    def visible_to(self, user, *, roles: Iterable[str] | None = None):
+        """Records under the divisions where the user holds one of `roles` (default: the model's
+        `scope_roles`), plus the user's own records. Superusers see everything."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        model = self.model
+        if roles is None:
+            roles = getattr(model, "scope_roles", None)
+        field = model.scope_field
+        q = path_q(f"{field}__path" if field else "path", scope_paths(user, roles))
+        own = getattr(model, "scope_own", None)
+        if own is not None:
+            q |= own(user)
+        return self.filter(q)

@@ -1,0 +1,46 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from linli.core import stats
+from linli.core.scoping import role_kinds, user_grants
+from linli.divisions.models import Division
+from linli.places import selectors as place_selectors
+
+
+@login_required
+def home(request):
+    """One home page; its blocks follow the user's roles (a county admin sees the county overview,
+    a resident sees the places they can book and their bookings)."""
+    kinds = role_kinds(request.user)
+    staff = request.user.is_superuser or bool(kinds & {"county_admin", "community_staff", "site_manager"})
+    context = {
+        "figures": stats.figures(request.user) if staff or kinds & {"grid_worker"} else None,
+        "is_staff_home": staff,
+        "upcoming_bookings": place_selectors.upcoming_bookings_for(user=request.user)[:5],
+        "pending_approvals": place_selectors.pending_approvals_for(user=request.user)[:5] if staff else [],
+        "scope_divisions": Division.objects.filter(pk__in={d for _, _, d in user_grants(request.user)}),
+    }
+    return render(request, "core/home.html", context)
+
+
+@login_required
+def map_page(request):
+    return render(request, "core/map.html", {
+        "tile_url": settings.LINLI_MAP_TILE_URL,
+        "tile_attribution": settings.LINLI_MAP_TILE_ATTRIBUTION,
+    })
+
+
+@login_required
+def map_data(request):
+    """The map's own data: community boundaries and sites in the user's scope, as GeoJSON."""
+    return JsonResponse(place_selectors.map_geojson(user=request.user))
+
+
+def healthz(request):
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+handler404 = "linli.core.api.handler404"
+handler500 = "linli.core.api.handler500"
+
+urlpatterns = [
+    path("", include("linli.core.urls")),
+    path("accounts/", include("linli.accounts.urls")),
+    path("divisions/", include("linli.divisions.urls")),
+    path("places/", include("linli.places.urls")),
+    path("people/", include("linli.people.urls")),
+    path("orgs/", include("linli.orgs.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/", include("linli.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]
