@@ -44,7 +44,9 @@ class Household(models.Model):
 
     @classmethod
     def scope_own(cls, user):
-        return Q(memberships__person__user=user, memberships__end_date__isnull=True)
+        # A subquery, not a join: a join through memberships would repeat a household once per member.
+        current = Membership.objects.filter(person__user=user, end_date__isnull=True)
+        return Q(pk__in=current.values("household_id"))
 
     class Meta:
         verbose_name = _("household")
@@ -142,6 +144,14 @@ class Membership(models.Model):
     relation = models.CharField(_("relation"), max_length=12, choices=Relation.choices)
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_field = "household__division"
+    scope_roles = PEOPLE_ROLES
+
+    @classmethod
+    def scope_own(cls, user):
+        return Q(person__user=user)
 
     class Meta:
         verbose_name = _("household membership")

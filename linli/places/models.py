@@ -62,7 +62,7 @@ class Site(models.Model):
 class OpeningHours(models.Model):
     """One opening interval on a weekday (0 = Monday). A weekday may have several (e.g. a lunch break)."""
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="opening_hours")
+    site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="opening_hours")
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=[
         (0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")),
         (4, _("Friday")), (5, _("Saturday")), (6, _("Sunday"))])
@@ -80,7 +80,8 @@ class OpeningHours(models.Model):
 class OpeningException(models.Model):
     """A date with different hours: closed (a holiday) or open at other times."""
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="opening_exceptions")
+    site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.CASCADE,
+                             related_name="opening_exceptions")
     date = models.DateField(_("date"))
     closed = models.BooleanField(_("closed all day"), default=True)
     opens = models.TimeField(_("opens"), null=True, blank=True)
@@ -190,6 +191,9 @@ class Booking(models.Model):
                                    blank=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("cancelled by"), null=True,
+                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_field = "room__site__division"

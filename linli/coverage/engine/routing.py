@@ -1,0 +1,245 @@
+"""Walking distances and times from many centers at once.
+
+Default walking speed: ``DEFAULT_SPEED_KMH = 4.0`` km/h (66.7 m/min, so 15 minutes = 1,000 m). Source and
+reasoning in docs/decisions/0005-walking-speed.md: GB 50180-2018 (城市居住区规划设计标准) sets the
+15-minute life circle at a walking distance of 800-1,000 m; routing engines assume 3.6-5.1 km/h
+(Valhalla's pedestrian default 5.1, OSRM's foot profile 5, GraphHopper's foot 5, pedestrian manuals
+~4.3-4.8 for adults and ~3.6 for older people). 4.0 km/h reproduces the standard's 1,000 m bound and
+leaves room for older residents and crossings; every function takes ``speed_kmh`` to change it.
+
+One multi-source pass: each center becomes a *virtual node* with two directed edges to the ends of the
+edge it is snapped to, weighted by its partial distances (off-network walk + along-edge walk). SciPy's
+``dijkstra`` has no per-source start distance, so this is how a source starts part-way along an edge;
+because the virtual nodes have no incoming edges, no path runs through them. ``dijkstra(...,
+indices=virtual nodes, min_only=True, return_predecessors=True, limit=...)`` then yields, for every
+node, the distance to the nearest center and (``sources``) which center it is.
+
+A point (household) snapped to an edge reaches the network at either end: its distance is
+``offset + min(d[u] + to_u, d[v] + to_v)``; when a center sits on the same edge, the direct walk along
+the edge ``offset_p + offset_c + |along_p - along_c|`` is also considered.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from scipy.sparse.csgraph import dijkstra
+
+from .network import Network
+from .snap import SnappedPoints
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+DEFAULT_SPEED_KMH = 4.0
+DEFAULT_THRESHOLDS_MIN: tuple[float, ...] = (5.0, 10.0, 15.0)
+
+
+def metres_per_minute(speed_kmh: float) -> float:
+    if not (speed_kmh > 0 and math.isfinite(speed_kmh)):
+        raise ValueError(f"walking speed must be a positive number of km/h, got {speed_kmh!r}")
+    return speed_kmh * 1000.0 / 60.0
+
+
+def minutes_to_metres(*, minutes: float, speed_kmh: float = DEFAULT_SPEED_KMH) -> float:
+    if not (minutes > 0 and math.isfinite(minutes)):
+        raise ValueError(f"a time threshold must be a positive number of minutes, got {minutes!r}")
+    return minutes * metres_per_minute(speed_kmh)
+
+
+def check_thresholds(thresholds: tuple[float, ...] | list[float]) -> tuple[float, ...]:
+    values = tuple(float(t) for t in thresholds)
+    if not values:
+        raise ValueError("give at least one time threshold")
+    for t in values:
+        if not (t > 0 and math.isfinite(t)):
+            raise ValueError(f"a time threshold must be a positive number of minutes, got {t!r}")
+    return tuple(sorted(set(values)))
+
+
+def _checked_sources(sources: SnappedPoints) -> None:
+    if len(sources) == 0:
+        raise ValueError("no centers given")
+    bad = np.flatnonzero(~sources.valid)
+    if bad.size:
+        raise ValueError(f"centers {bad[:10].tolist()} are farther from the network than allowed")
+
+
+def augmented_graph(*, network: Network, sources: SnappedPoints) -> sp.csr_matrix:
+    """The routing graph plus one virtual node per source (rows n..n+k-1), with edges to the snapped edge's ends."""
+    n, k = network.n_nodes, len(sources)
+    g = network.graph
+    w_u = sources.offset_m + sources.to_u_m
+    w_v = sources.offset_m + sources.to_v_m
+    loop = sources.u == sources.v
+    cols = np.column_stack([sources.u, sources.v])
+    weights = np.column_stack([np.where(loop, np.minimum(w_u, w_v), w_u), w_v])
+    counts = np.where(loop, 1, 2)
+    mask = np.column_stack([np.ones(k, dtype=bool), ~loop])
+    indptr = np.concatenate([g.indptr.astype(np.int64), g.indptr[-1] + np.cumsum(counts)])
+    data = np.concatenate([g.data, weights[mask]])
+    indices = np.concatenate([g.indices.astype(np.int64), cols[mask]])
+    index_dtype = np.int32 if max(indices.size, n + k) < 2**31 - 1 else np.int64
+    return sp.csr_matrix(
+        (data, indices.astype(index_dtype), indptr.astype(index_dtype)), shape=(n + k, n + k)
+    )
+
+
+@dataclass(frozen=True)
+class PointTimes:
+    """Per point: walking distance (m, ``inf`` when unreachable or beyond the limit), minutes, nearest center."""
+
+    distance_m: FloatArray
+    minutes: FloatArray
+    source: IntArray  # index into the centers, -1 when none is reachable
+
+
+@dataclass(frozen=True)
+class NearestCenters:
+    """Result of one multi-source pass over the network nodes."""
+
+    node_distance_m: FloatArray  # inf where no center is within the limit / connected
+    node_source: IntArray  # index into the centers, -1 where none
+    predecessors: IntArray  # predecessor node; values >= n_nodes are the virtual source nodes
+    centers: SnappedPoints
+    speed_kmh: float
+    limit_m: float | None
+
+    @property
+    def node_minutes(self) -> FloatArray:
+        return self.node_distance_m / metres_per_minute(self.speed_kmh)
+
+    def at_points(self, points: SnappedPoints) -> PointTimes:
+        """Walking time from each snapped point to its nearest center (rule in the module docstring)."""
+        dist, src = point_distances(
+            node_distance_m=self.node_distance_m, node_source=self.node_source, points=points,
+            sources=self.centers,
+        )
+        if self.limit_m is not None:
+            beyond = dist > self.limit_m
+            dist[beyond] = np.inf
+            src[beyond] = -1
+        return PointTimes(distance_m=dist, minutes=dist / metres_per_minute(self.speed_kmh), source=src)
+
+
+def nearest_centers(
+    *, network: Network, centers: SnappedPoints, speed_kmh: float = DEFAULT_SPEED_KMH,
+    limit_min: float | None = None,
+) -> NearestCenters:
+    """Distance from every node to its nearest center in one ``dijkstra(min_only=True)`` pass.
+
+    ``limit_min`` stops the search beyond that many minutes (faster; farther nodes get ``inf``).
+    """
+    _checked_sources(centers)
+    limit_m = None if limit_min is None else minutes_to_metres(minutes=limit_min, speed_kmh=speed_kmh)
+    metres_per_minute(speed_kmh)
+    n, k = network.n_nodes, len(centers)
+    graph = augmented_graph(network=network, sources=centers)
+    dist, pred, src = dijkstra(
+        graph, directed=True, indices=np.arange(n, n + k), min_only=True, return_predecessors=True,
+        limit=np.inf if limit_m is None else limit_m,
+    )
+    node_source = np.where(src[:n] >= n, src[:n] - n, -1).astype(np.int64)
+    return NearestCenters(
+        node_distance_m=np.asarray(dist[:n], dtype=float), node_source=node_source,
+        predecessors=pred[:n].astype(np.int64), centers=centers, speed_kmh=speed_kmh, limit_m=limit_m,
+    )
+
+
+def point_distances(
+    *, node_distance_m: FloatArray, node_source: IntArray, points: SnappedPoints, sources: SnappedPoints
+) -> tuple[FloatArray, IntArray]:
+    """Distance (m) and nearest source for snapped points, given node distances from those sources."""
+    via_u = node_distance_m[points.u] + points.to_u_m
+    via_v = node_distance_m[points.v] + points.to_v_m
+    use_v = via_v < via_u
+    dist = np.where(use_v, via_v, via_u) + points.offset_m
+    src = np.where(use_v, node_source[points.v], node_source[points.u]).astype(np.int64)
+    src_i, tgt_i, direct = same_edge_pairs(sources=sources, targets=points)
+    if src_i.size:
+        better = direct < dist[tgt_i]
+        src_i, tgt_i, direct = src_i[better], tgt_i[better], direct[better]
+        order = np.argsort(-direct, kind="stable")  # the smallest is assigned last and wins
+        dist[tgt_i[order]] = direct[order]
+        src[tgt_i[order]] = src_i[order]
+    invalid = ~points.valid
+    dist[invalid] = np.inf
+    src[invalid | ~np.isfinite(dist)] = -1
+    return dist, src
+
+
+def same_edge_pairs(*, sources: SnappedPoints, targets: SnappedPoints) -> tuple[IntArray, IntArray, FloatArray]:
+    """(source, target, direct distance) for every source and target snapped to the same edge."""
+    t_valid = np.flatnonzero(targets.valid)
+    order = t_valid[np.argsort(targets.edge[t_valid], kind="stable")]
+    t_edges = targets.edge[order]
+    s_valid = np.flatnonzero(sources.valid)
+    lo = np.searchsorted(t_edges, sources.edge[s_valid], side="left")
+    hi = np.searchsorted(t_edges, sources.edge[s_valid], side="right")
+    counts = hi - lo
+    if counts.sum() == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0)
+    src_i = np.repeat(s_valid, counts)
+    starts = np.repeat(lo, counts)
+    rank = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    tgt_i = order[starts + rank]
+    direct = (
+        sources.offset_m[src_i] + targets.offset_m[tgt_i] + np.abs(sources.along_m[src_i] - targets.along_m[tgt_i])
+    )
+    return src_i.astype(np.int64), tgt_i.astype(np.int64), direct
+
+
+def walking_times(
+    *, network: Network, centers: SnappedPoints, points: SnappedPoints, speed_kmh: float = DEFAULT_SPEED_KMH,
+    limit_min: float | None = None,
+) -> PointTimes:
+    """Walking time from each point to its nearest center: one multi-source pass, then the snapped ends."""
+    return nearest_centers(network=network, centers=centers, speed_kmh=speed_kmh, limit_min=limit_min).at_points(
+        points
+    )
+
+
+def reachable_pairs(
+    *, network: Network, sources: SnappedPoints, targets: SnappedPoints, limit_m: float,
+    max_batch_cells: int = 20_000_000,
+) -> sp.csr_matrix:
+    """Boolean sources x targets matrix: target within ``limit_m`` walking of the source.
+
+    One bounded Dijkstra per source, run in batches so that the dense batch x nodes distance block stays
+    under ``max_batch_cells`` floats; used to build the coverage sets of the siting model.
+    """
+    if not (limit_m > 0 and math.isfinite(limit_m)):
+        raise ValueError("limit_m must be positive")
+    _checked_sources(sources)
+    n, k = network.n_nodes, len(sources)
+    batch = max(1, min(k, max_batch_cells // max(n, 1)))
+    rows: list[IntArray] = []
+    cols: list[IntArray] = []
+    valid_t = np.flatnonzero(targets.valid)
+    tu, tv = targets.u[valid_t], targets.v[valid_t]
+    t_to_u, t_to_v, t_off = targets.to_u_m[valid_t], targets.to_v_m[valid_t], targets.offset_m[valid_t]
+    for start in range(0, k, batch):
+        part = sources.subset(np.arange(start, min(k, start + batch)))
+        graph = augmented_graph(network=network, sources=part)
+        b = len(part)
+        dist = dijkstra(graph, directed=True, indices=np.arange(n, n + b), limit=limit_m)[:, :n]
+        best = np.minimum(dist[:, tu] + t_to_u, dist[:, tv] + t_to_v) + t_off
+        r, c = np.nonzero(best <= limit_m)
+        rows.append(r + start)
+        cols.append(valid_t[c])
+        s_i, t_i, direct = same_edge_pairs(sources=part, targets=targets)
+        ok = direct <= limit_m
+        rows.append(s_i[ok] + start)
+        cols.append(t_i[ok])
+    r_all = np.concatenate(rows)
+    c_all = np.concatenate(cols)
+    matrix = sp.csr_matrix(
+        (np.ones(r_all.size, dtype=bool), (r_all, c_all)), shape=(k, len(targets)), dtype=bool
+    )
+    matrix.sum_duplicates()
+    return matrix

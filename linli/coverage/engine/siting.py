@@ -1,0 +1,221 @@
+"""Siting: where should the next k centers go (maximal covering location problem, Church & ReVelle 1974).
+
+Rule: keep the existing centers; among the candidate locations choose exactly k that maximise the
+residents *newly* within ``threshold_min`` minutes' walk (residents already covered by an existing
+center count for nothing; residents no candidate can reach are left out of the model).
+
+Model: binary x_j (open candidate j), y_i in [0, 1] (demand i covered); maximise sum w_i y_i subject
+to y_i <= sum_{j covers i} x_j and sum x_j = k. y may be continuous: with integral x the optimum puts
+y_i = 1 exactly where some chosen candidate covers i. Solved with SciPy's ``milp`` (HiGHS) under a time
+limit; the answer reports HiGHS's status, the objective, the best bound and the relative gap
+``(bound - objective) / bound``, so a time-limited answer is never presented as optimal.
+
+Greedy (largest marginal gain first) followed by 1-swap local search (replace one chosen candidate
+by the best other while it strictly improves) runs first: it is the fallback when the MILP finds no
+solution in time and a comparison figure otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from .network import Network
+from .routing import DEFAULT_SPEED_KMH, minutes_to_metres, reachable_pairs, walking_times
+from .snap import SnappedPoints
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class MclpSolution:
+    chosen: IntArray  # candidate indices (rows of the cover matrix), sorted
+    objective: float  # covered weight
+    method: Literal["milp", "greedy+swap"]
+    status: str  # "optimal", "time limit", "greedy only", or HiGHS's message when it failed
+    best_bound: float | None  # an upper bound on the optimum (None without a MILP run)
+    gap: float | None  # (best_bound - objective) / best_bound; 0 means proven optimal
+    greedy_objective: float
+    milp_seconds: float | None
+    greedy_seconds: float
+
+
+def covered_weight(*, cover: sp.csr_matrix, weights: FloatArray, chosen: ArrayLike) -> float:
+    """Weight of the demand covered by at least one chosen candidate."""
+    idx = np.asarray(chosen, dtype=np.int64)
+    if idx.size == 0:
+        return 0.0
+    hit = np.asarray(cover[idx].sum(axis=0)).ravel() > 0
+    return float(weights[hit].sum())
+
+
+def greedy_swap(
+    *, cover: sp.csr_matrix, weights: FloatArray, k: int, deadline: float | None = None
+) -> IntArray:
+    """Greedy by marginal gain, then first-improvement 1-swaps until none improves (or the deadline)."""
+    cover = sp.csr_matrix(cover, dtype=np.float64)
+    n_cand = cover.shape[0]
+    counts = np.zeros(cover.shape[1])
+    chosen: list[int] = []
+    is_chosen = np.zeros(n_cand, dtype=bool)
+    for _ in range(k):
+        gains = cover @ (weights * (counts == 0))
+        gains[is_chosen] = -1.0
+        j = int(np.argmax(gains))
+        chosen.append(j)
+        is_chosen[j] = True
+        counts += cover[j].toarray().ravel()
+    tol = 1e-9 * max(1.0, float(weights.sum()))
+    improved = True
+    while improved and (deadline is None or time.perf_counter() < deadline):
+        improved = False
+        for pos in range(len(chosen)):
+            j = chosen[pos]
+            row = cover[j].toarray().ravel()
+            without = counts - row
+            loss = float(weights[(without == 0) & (row > 0)].sum())
+            gains = cover @ (weights * (without == 0))
+            gains[is_chosen] = -1.0
+            best = int(np.argmax(gains))
+            if gains[best] > loss + tol:
+                chosen[pos] = best
+                is_chosen[j], is_chosen[best] = False, True
+                counts = without + cover[best].toarray().ravel()
+                improved = True
+            if deadline is not None and time.perf_counter() >= deadline:
+                break
+    return np.sort(np.asarray(chosen, dtype=np.int64))
+
+
+def solve_mclp(
+    *, cover: sp.csr_matrix, weights: ArrayLike, k: int, time_limit_s: float = 60.0,
+    method: Literal["auto", "milp", "greedy"] = "auto", mip_rel_gap: float = 0.0,
+) -> MclpSolution:
+    """Choose exactly k rows of the boolean ``cover`` (candidates x demand) maximising covered weight."""
+    cover = sp.csr_matrix(cover, dtype=bool)
+    w = np.asarray(weights, dtype=float)
+    n_cand, n_dem = cover.shape
+    if w.shape != (n_dem,):
+        raise ValueError("weights must have one value per demand point")
+    if np.any(w < 0) or not np.all(np.isfinite(w)):
+        raise ValueError("weights must be finite and non-negative")
+    if not isinstance(k, int | np.integer) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+    if k > n_cand:
+        raise ValueError(f"k = {k} is larger than the {n_cand} candidates")
+    if not time_limit_s > 0:
+        raise ValueError("time_limit_s must be positive")
+    start = time.perf_counter()
+    # demand no candidate reaches, or with no weight, cannot change the choice
+    useful = np.flatnonzero((np.asarray(cover.sum(axis=0)).ravel() > 0) & (w > 0))
+    sub = cover[:, useful].tocsr()
+    sw = w[useful]
+    g_chosen = greedy_swap(cover=sub, weights=sw, k=int(k), deadline=start + time_limit_s)
+    g_obj = covered_weight(cover=sub, weights=sw, chosen=g_chosen)
+    g_seconds = time.perf_counter() - start
+    if method == "greedy" or useful.size == 0:
+        return MclpSolution(
+            chosen=g_chosen, objective=g_obj, method="greedy+swap",
+            status="greedy only" if useful.size else "optimal (nothing to cover)",
+            best_bound=None if useful.size else 0.0, gap=None if useful.size else 0.0,
+            greedy_objective=g_obj, milp_seconds=None, greedy_seconds=g_seconds,
+        )
+    m = useful.size
+    c = np.concatenate([np.zeros(n_cand), -sw])
+    cover_rows = sp.hstack([-sub.T.astype(float), sp.identity(m, format="csr")], format="csr")
+    pick_k = sp.csr_matrix(np.concatenate([np.ones(n_cand), np.zeros(m)])[None, :])
+    constraints = [
+        LinearConstraint(cover_rows, -np.inf, 0.0),
+        LinearConstraint(pick_k, k, k),
+    ]
+    integrality = np.concatenate([np.ones(n_cand), np.zeros(m)])
+    remaining = max(0.1, time_limit_s - g_seconds)
+    t0 = time.perf_counter()
+    res = milp(
+        c, integrality=integrality, bounds=Bounds(0.0, 1.0), constraints=constraints,
+        options={"time_limit": remaining, "mip_rel_gap": mip_rel_gap, "disp": False},
+    )
+    milp_seconds = time.perf_counter() - t0
+    bound = None if res.get("mip_dual_bound") is None else -float(res.mip_dual_bound)
+    if res.x is not None:
+        m_chosen = np.sort(np.flatnonzero(res.x[:n_cand] > 0.5).astype(np.int64))
+        m_obj = covered_weight(cover=sub, weights=sw, chosen=m_chosen)
+    else:
+        m_chosen, m_obj = g_chosen, -math.inf
+    use_milp = m_obj >= g_obj
+    chosen, obj = (m_chosen, m_obj) if use_milp else (g_chosen, g_obj)
+    if bound is not None and math.isfinite(bound):
+        bound = max(bound, obj)  # HiGHS's bound can sit a rounding error below a proven optimum
+        gap = 0.0 if bound <= 0 else (bound - obj) / bound
+        gap = 0.0 if gap < 1e-9 else gap
+    else:
+        bound, gap = None, None
+    if res.status == 0 and gap is not None and gap <= mip_rel_gap + 1e-9:
+        status = "optimal" if gap == 0 else f"within the requested gap {mip_rel_gap:g}"
+    elif res.status == 1:
+        status = "time limit"
+    else:
+        status = f"MILP did not finish: {res.message}"
+    return MclpSolution(
+        chosen=chosen, objective=obj, method="milp" if use_milp else "greedy+swap", status=status,
+        best_bound=bound, gap=gap, greedy_objective=g_obj, milp_seconds=milp_seconds, greedy_seconds=g_seconds,
+    )
+
+
+@dataclass(frozen=True)
+class SitingResult:
+    solution: MclpSolution
+    chosen: IntArray  # indices into the candidates
+    newly_covered_residents: float
+    already_covered_residents: float
+    uncovered_before_residents: float  # residents beyond the threshold before the new centers
+    threshold_min: float
+    speed_kmh: float
+
+
+def site_new_centers(
+    *, network: Network, demand: SnappedPoints, residents: ArrayLike, candidates: SnappedPoints,
+    existing: SnappedPoints | None, k: int, threshold_min: float = 15.0, speed_kmh: float = DEFAULT_SPEED_KMH,
+    time_limit_s: float = 60.0, method: Literal["auto", "milp", "greedy"] = "auto", mip_rel_gap: float = 0.0,
+) -> SitingResult:
+    """Choose k candidates maximising residents newly within ``threshold_min`` (rule in the module docstring).
+
+    Coverage sets come from one bounded Dijkstra per candidate (``limit`` = the threshold distance),
+    run in batches, over only the demand the existing centers leave uncovered.
+    """
+    w = np.asarray(residents, dtype=float)
+    if w.shape != (len(demand),):
+        raise ValueError("residents must have one value per demand point")
+    limit_m = minutes_to_metres(minutes=threshold_min, speed_kmh=speed_kmh)
+    valid_cand = np.flatnonzero(candidates.valid)
+    if not isinstance(k, int | np.integer) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+    if k > valid_cand.size:
+        raise ValueError(f"k = {k} is larger than the {valid_cand.size} usable candidates")
+    covered = np.zeros(len(demand), dtype=bool)
+    if existing is not None and len(existing):
+        times = walking_times(
+            network=network, centers=existing, points=demand, speed_kmh=speed_kmh, limit_min=threshold_min
+        )
+        covered = times.distance_m <= limit_m
+    open_demand = np.flatnonzero(~covered & demand.valid & (w > 0))
+    cover = reachable_pairs(
+        network=network, sources=candidates.subset(valid_cand), targets=demand.subset(open_demand), limit_m=limit_m
+    )
+    solution = solve_mclp(
+        cover=cover, weights=w[open_demand], k=int(k), time_limit_s=time_limit_s, method=method,
+        mip_rel_gap=mip_rel_gap,
+    )
+    return SitingResult(
+        solution=solution, chosen=valid_cand[solution.chosen], newly_covered_residents=solution.objective,
+        already_covered_residents=float(w[covered].sum()), uncovered_before_residents=float(w[~covered].sum()),
+        threshold_min=float(threshold_min), speed_kmh=speed_kmh,
+    )
