@@ -1,2 +1,208 @@
+"""REST endpoints for households, persons, memberships and care tags. Reads are scoped like the pages;
+writes go through services; persons come out masked and every list or retrieve is access-logged."""
+
+import django_filters
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from linli.accounts.models import Role
+from linli.core import crypto, idcard
+from linli.core.api import ScopedViewSet
+from linli.core.models import AccessLog
+from linli.divisions.models import Division
+from linli.people import selectors, services
+from linli.people.audit import log_persons
+from linli.people.models import CareTag, Household, Membership, Person
+
+
+def _user(serializer):
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
+class _ScopedChoices:
+    """Related fields offer only what the caller may see: unknown and out-of-scope ids are both 400."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = _user(self)
+        for name, model in (("division", Division), ("household", Household), ("person", Person)):
+            field = self.fields.get(name)
+            if field is not None and not field.read_only:
+                roles = Role.PEOPLE_KEEPERS if model is Division else None
+                field.queryset = model.objects.visible_to(user, roles=roles)
+
+
+class CareTagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CareTag
+        fields = ["id", "code", "name", "name_en", "visit_every_days"]
+
+
+class HouseholdSerializer(_ScopedChoices, serializers.ModelSerializer):
+    division_name = serializers.CharField(source="division.name", read_only=True)
+
+    class Meta:
+        model = Household
+        fields = ["id", "address", "division", "division_name", "lat", "lng", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def create(self, validated_data):
+        return services.household_create(by=_user(self), **validated_data)
+
+    def update(self, instance, validated_data):
+        return services.household_update(by=_user(self), household=instance, data=validated_data)
+
+
+class PersonSerializer(_ScopedChoices, serializers.ModelSerializer):
+    id_number = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=30,
+                                      help_text="GB 11643 number; stored encrypted, never returned.")
+    phone_masked = serializers.CharField(read_only=True)
+    care_tags = serializers.SlugRelatedField(slug_field="code", many=True, required=False,
+                                             queryset=CareTag.objects.all())
+    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.none(), write_only=True,
+                                                   required=False, help_text="On create only.")
+    relation = serializers.ChoiceField(choices=Membership.Relation.choices, write_only=True, required=False,
+                                       help_text="Relation to the head, on create with a household.")
+    division = serializers.PrimaryKeyRelatedField(queryset=Division.objects.none(), required=False,
+                                                  help_text="On create without a household; then it follows "
+                                                            "the household.")
+
+    class Meta:
+        model = Person
+        fields = ["id", "name", "sex", "birth_date", "phone", "phone_masked", "id_number", "id_number_masked",
+                  "division", "household", "relation", "care_tags", "created_at"]
+        read_only_fields = ["id_number_masked", "created_at"]
+        extra_kwargs = {"phone": {"write_only": True}}
+
+    def create(self, validated_data):
+        return services.person_create(by=_user(self), **validated_data)
+
+    def update(self, instance, validated_data):
+        extra = {"household", "relation", "division"} & set(validated_data)
+        if extra:
+            raise serializers.ValidationError({f: "Change memberships through /api/memberships/." for f in extra})
+        return services.person_update(by=_user(self), person=instance, data=validated_data)
+
+
+class MembershipSerializer(_ScopedChoices, serializers.ModelSerializer):
+    class Meta:
+        model = Membership
+        fields = ["id", "household", "person", "relation", "start_date", "end_date"]
+        extra_kwargs = {"start_date": {"required": False}}
+
+    def create(self, validated_data):
+        validated_data.pop("end_date", None)
+        return services.membership_add(by=_user(self), **validated_data)
+
+    def update(self, instance, validated_data):
+        if set(validated_data) - {"end_date"}:
+            raise serializers.ValidationError({"non_field_errors": ["Only end_date can change; add a new membership."]})
+        return services.membership_end(by=_user(self), membership=instance, end_date=validated_data.get("end_date"))
+
+
+class HouseholdFilter(django_filters.FilterSet):
+    division = django_filters.NumberFilter(method="in_division", label="Division id (its whole subtree)")
+    address = django_filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = Household
+        fields = ["division", "address"]
+
+    def in_division(self, qs, name, value):
+        division = Division.objects.filter(pk=value).first()
+        return qs.filter(division__path__startswith=division.path) if division else qs.none()
+
+
+class PersonFilter(HouseholdFilter):
+    name = django_filters.CharFilter(lookup_expr="icontains")
+    care_tag = django_filters.CharFilter(field_name="care_tags__code", label="Care tag code")
+    id_number = django_filters.CharFilter(method="by_id_number", label="Exact ID-card number (matched by its blind index)")
+    household = django_filters.NumberFilter(method="in_household", label="Current household id")
+
+    class Meta:
+        model = Person
+        fields = ["division", "name", "care_tag", "id_number", "household"]
+
+    def by_id_number(self, qs, name, value):
+        return qs.filter(id_number_index=crypto.blind_index(idcard.normalize(value)))
+
+    def in_household(self, qs, name, value):
+        return qs.filter(memberships__household_id=value, memberships__end_date__isnull=True)
+
+
+class HouseholdViewSet(ScopedViewSet):
+    queryset = Household.objects.all()
+    serializer_class = HouseholdSerializer
+    filterset_class = HouseholdFilter
+    http_method_names = ["get", "post", "patch", "put", "head", "options"]
+
+    def scope_queryset(self, qs):
+        return qs.select_related("division")
+
+
+class PersonViewSet(ScopedViewSet):
+    """Persons, masked. Every list and retrieve is recorded in the access log."""
+
+    queryset = Person.objects.all()
+    serializer_class = PersonSerializer
+    filterset_class = PersonFilter
+    http_method_names = ["get", "post", "patch", "put", "head", "options"]
+
+    def scope_queryset(self, qs):
+        return qs.select_related("division").prefetch_related("care_tags")
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        rows = response.data.get("results", []) if isinstance(response.data, dict) else response.data
+        params = {k: v for k, v in request.query_params.items() if k not in ("page", "format")}
+        log_persons(request, action=AccessLog.Action.SEARCH if params else AccessLog.Action.LIST,
+                    ids=[r["id"] for r in rows], fields=selectors.LIST_FIELDS,
+                    query=" ".join(f"{k}={v}" for k, v in params.items()))
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        log_persons(request, action=AccessLog.Action.VIEW, ids=[response.data["id"]],
+                    fields=selectors.DETAIL_FIELDS)
+        return response
+
+    @extend_schema(request=None, responses=inline_serializer("PersonInFull", {
+        "id": serializers.IntegerField(), "id_number": serializers.CharField(), "phone": serializers.CharField()}))
+    @action(detail=True, methods=["post"])
+    def reveal(self, request, pk=None):
+        """The full ID-card number and phone, for roles allowed to see them; recorded in the access log."""
+        person = self.get_object()
+        if not selectors.can_see_full(request.user, person):
+            raise PermissionDenied()
+        log_persons(request, action=AccessLog.Action.REVEAL, ids=[person.pk], fields=selectors.FULL_FIELDS)
+        return Response({"id": person.pk, "id_number": person.id_number, "phone": person.phone})
+
+
+class MembershipViewSet(ScopedViewSet):
+    queryset = Membership.objects.all()
+    serializer_class = MembershipSerializer
+    filterset_fields = ["household", "person"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def scope_queryset(self, qs):
+        return qs.select_related("household__division", "person__division")
+
+
+class CareTagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The care tags (a reference list, not personal data)."""
+
+    queryset = CareTag.objects.all()
+    serializer_class = CareTagSerializer
+    pagination_class = None
+
+
 def register(router):
-    pass
+    router.register("households", HouseholdViewSet)
+    router.register("persons", PersonViewSet)
+    router.register("memberships", MembershipViewSet)
+    router.register("care-tags", CareTagViewSet)
+

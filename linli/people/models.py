@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +57,9 @@ class Household(models.Model):
     def __str__(self):
         return self.address
 
+    def get_absolute_url(self):
+        return reverse("people:household_detail", args=[self.pk])
+
 
 class Person(models.Model):
     class Sex(models.TextChoices):
@@ -93,6 +97,9 @@ class Person(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("people:person_detail", args=[self.pk])
 
     @property
     def id_number(self) -> str:

@@ -50,9 +50,11 @@ class Site(models.Model):
         ordering = ["division__path", "-is_neighborhood_center", "name"]
         constraints = [
             models.UniqueConstraint(fields=["division"], condition=Q(practice_role="station"),
-                                    name="site_one_station_per_community"),
+                                    name="site_one_station_per_community",
+                                    violation_error_message=_("This community already has a station.")),
             models.CheckConstraint(condition=Q(practice_role="point") | Q(station__isnull=True),
-                                   name="site_only_points_have_station"),
+                                   name="site_only_points_have_station",
+                                   violation_error_message=_("Only a point belongs to a station.")),
         ]
 
     def __str__(self):
@@ -76,6 +78,9 @@ class OpeningHours(models.Model):
         constraints = [models.CheckConstraint(condition=Q(closes__gt=models.F("opens")),
                                               name="opening_closes_after_opens")]
 
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
 
 class OpeningException(models.Model):
     """A date with different hours: closed (a holiday) or open at other times."""
@@ -93,6 +98,9 @@ class OpeningException(models.Model):
         verbose_name_plural = _("opening exceptions")
         ordering = ["date"]
         constraints = [models.UniqueConstraint(fields=["site", "date"], name="opening_exception_once_a_day")]
+
+    def __str__(self):
+        return f"{self.site} {self.date:%Y-%m-%d}"
 
 
 class Room(models.Model):
@@ -157,16 +165,16 @@ class BookingSeries(models.Model):
     scope_field = "room__site__division"
     scope_roles = ("county_admin", "community_staff", "site_manager")
 
-    @classmethod
-    def scope_own(cls, user):
-        return Q(booked_by=user)
-
     class Meta:
         verbose_name = _("booking series")
         verbose_name_plural = _("booking series")
 
     def __str__(self):
         return f"{self.room} · {self.purpose}"
+
+    @classmethod
+    def scope_own(cls, user):
+        return Q(booked_by=user)
 
 
 class Booking(models.Model):
@@ -199,10 +207,6 @@ class Booking(models.Model):
     scope_field = "room__site__division"
     scope_roles = ("county_admin", "community_staff", "site_manager")
 
-    @classmethod
-    def scope_own(cls, user):
-        return Q(booked_by=user)
-
     class Meta:
         verbose_name = _("booking")
         verbose_name_plural = _("bookings")
@@ -213,3 +217,7 @@ class Booking(models.Model):
 
     def __str__(self):
         return f"{self.room} {self.start:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def scope_own(cls, user):
+        return Q(booked_by=user)

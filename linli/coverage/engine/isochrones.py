@@ -87,7 +87,8 @@ def _polygon(
             continue
         piece = substring(line, s / ln, t / ln, normalized=True)
         pieces.append(piece)
-    merged = shapely.buffer(shapely.GeometryCollection(pieces), buffer_m, quad_segs=4)
+    # buffering each piece and unioning the buffers is ~4x faster in GEOS than buffering one collection
+    merged = shapely.union_all(shapely.buffer(np.asarray(pieces, dtype=object), buffer_m, quad_segs=4))
     return None if merged.is_empty else merged
 
 

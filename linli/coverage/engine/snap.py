@@ -159,6 +159,8 @@ def points_at_nodes(*, network: Network, nodes: ArrayLike) -> SnappedPoints:
     edge_of = np.full(network.n_nodes, -1, dtype=np.int64)
     edge_of[ends[::-1]] = np.concatenate([np.arange(network.n_edges)] * 2)[::-1]
     edge = edge_of[nodes_a]
+    if np.any(edge < 0):
+        raise ValueError(f"nodes {nodes_a[edge < 0][:10].tolist()} touch no street")
     at_u = network.edge_u[edge] == nodes_a
     length = network.edge_length_m[edge]
     along = np.where(at_u, 0.0, length)

@@ -1,0 +1,77 @@
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from linli.coverage.engine import (
+    minutes_to_metres,
+    points_at_nodes,
+    site_new_centers,
+    snap_points,
+    solve_mclp,
+    walking_times,
+)
+
+from .helpers import grid_network, to_lonlat
+
+
+def _brute_force(cover: np.ndarray, weights: np.ndarray, k: int) -> float:
+    return max(weights[cover[list(c)].any(axis=0)].sum() for c in itertools.combinations(range(cover.shape[0]), k))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_milp_optimum_equals_brute_force_and_beats_or_ties_greedy(seed):
+    rng = np.random.default_rng(seed)
+    cover = rng.random((10, 40)) < 0.18
+    weights = rng.integers(1, 9, 40).astype(float)
+    for k in (1, 2, 3, 4):
+        solution = solve_mclp(cover=sp.csr_matrix(cover), weights=weights, k=k, time_limit_s=30)
+        assert solution.objective == pytest.approx(_brute_force(cover, weights, k))
+        assert solution.status == "optimal" and solution.gap == 0.0
+        assert solution.objective >= solution.greedy_objective
+        assert solution.chosen.size == k
+        assert solution.best_bound == pytest.approx(solution.objective)
+
+
+def test_greedy_only_is_reported_without_a_bound():
+    cover = sp.csr_matrix(np.eye(4, dtype=bool))
+    solution = solve_mclp(cover=cover, weights=np.array([1.0, 5, 3, 2]), k=2, method="greedy")
+    assert solution.objective == 8 and solution.method == "greedy+swap" and solution.gap is None
+
+
+def test_k_larger_than_the_candidates_is_a_clear_error():
+    with pytest.raises(ValueError, match="larger than"):
+        solve_mclp(cover=sp.csr_matrix(np.eye(3, dtype=bool)), weights=np.ones(3), k=4)
+    with pytest.raises(ValueError):
+        solve_mclp(cover=sp.csr_matrix(np.eye(3, dtype=bool)), weights=np.ones(3), k=0)
+
+
+def test_siting_on_a_network_keeps_existing_centers_and_matches_brute_force():
+    rng = np.random.default_rng(2)
+    net = grid_network(nx=12, ny=12, spacing_m=120)
+    x, y = rng.uniform(0, 1320, 150), rng.uniform(0, 1320, 150)
+    demand = snap_points(network=net, lon=to_lonlat(x, y)[0], lat=to_lonlat(x, y)[1])
+    residents = rng.integers(1, 6, 150).astype(float)
+    existing = points_at_nodes(network=net, nodes=[0])
+    cand_nodes = rng.choice(net.n_nodes, 9, replace=False)
+    candidates = points_at_nodes(network=net, nodes=cand_nodes)
+    threshold = 6.0
+    result = site_new_centers(
+        network=net, demand=demand, residents=residents, candidates=candidates, existing=existing, k=3,
+        threshold_min=threshold,
+    )
+    limit = minutes_to_metres(minutes=threshold)
+    covered_before = walking_times(network=net, centers=existing, points=demand).distance_m <= limit
+    per_cand = np.array([
+        walking_times(network=net, centers=candidates.subset([j]), points=demand).distance_m <= limit
+        for j in range(len(candidates))
+    ])
+
+    def newly(combo):
+        return residents[per_cand[list(combo)].any(axis=0) & ~covered_before].sum()
+
+    best = max(newly(c) for c in itertools.combinations(range(len(candidates)), 3))
+    assert result.newly_covered_residents == pytest.approx(best)
+    assert newly(result.chosen) == pytest.approx(best)
+    assert result.already_covered_residents == pytest.approx(residents[covered_before].sum())

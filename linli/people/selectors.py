@@ -1,0 +1,119 @@
+"""Reads for households and persons: scoped querysets, search, and who may see what in full."""
+
+import re
+
+from django.conf import settings
+from django.db.models import Prefetch, Q
+
+from linli.accounts.models import Role
+from linli.core import crypto, idcard
+from linli.core.models import AccessLog
+from linli.core.scoping import has_role_over, role_kinds
+from linli.divisions.models import Division
+from linli.people.models import CareTag, Household, Membership, Person
+
+PERSON_MODEL = "people.Person"
+# The personal fields a list or detail page shows (recorded in the access log).
+LIST_FIELDS = ["name", "sex", "age", "phone_masked", "id_number_masked", "care_tags"]
+DETAIL_FIELDS = ["name", "sex", "birth_date", "phone_masked", "id_number_masked", "care_tags", "household"]
+FULL_FIELDS = ["id_number", "phone"]
+_ID_LIKE = re.compile(r"^\d{17}[\dXx]$")
+_PHONE_LIKE = re.compile(r"^[\d+\-\s]{7,20}$")
+
+
+def can_see_full(user, person: Person) -> bool:
+    """The one rule for full ID-card numbers and phones: a role in LINLI_FULL_PERSONAL_DATA_ROLES held
+    over the person's division, or the person themself. Even then pages show the masked form until
+    the user asks to reveal it (which is audited)."""
+    if user is None or not user.is_authenticated:
+        return False
+    if person.user_id is not None and person.user_id == user.pk:
+        return True
+    return has_role_over(user, settings.LINLI_FULL_PERSONAL_DATA_ROLES, person.division)
+
+
+def can_see_full_in(user, division) -> bool:
+    """May the user see everyone under `division` in full (e.g. for an export)?"""
+    return has_role_over(user, settings.LINLI_FULL_PERSONAL_DATA_ROLES, division)
+
+
+def may_see_full_somewhere(user) -> bool:
+    return user.is_superuser or bool(role_kinds(user) & set(settings.LINLI_FULL_PERSONAL_DATA_ROLES))
+
+
+def can_keep(user, division) -> bool:
+    """May the user register and change residents in this division?"""
+    return has_role_over(user, Role.PEOPLE_KEEPERS, division)
+
+
+def keeper_divisions(*, user):
+    """Grids and communities where the user may register households and persons."""
+    return (Division.objects.visible_to(user, roles=Role.PEOPLE_KEEPERS)
+            .filter(level__in=[Division.Level.COMMUNITY, Division.Level.GRID]))
+
+
+def _current_members():
+    return Prefetch("memberships", to_attr="current_members",
+                    queryset=Membership.objects.filter(end_date__isnull=True).select_related("person")
+                    .order_by("start_date", "pk"))
+
+
+def household_list(*, user, q: str = "", division: Division | None = None):
+    """Households in the user's scope; `q` matches the address or a current member's name."""
+    qs = Household.objects.visible_to(user).select_related("division")
+    if division is not None:
+        qs = qs.filter(division__path__startswith=division.path)
+    q = (q or "").strip()
+    if q:
+        by_member = Membership.objects.filter(end_date__isnull=True, person__name__icontains=q)
+        qs = qs.filter(Q(address__icontains=q) | Q(pk__in=by_member.values("household_id")))
+    return qs.prefetch_related(_current_members())
+
+
+def household_get(*, user, pk: int) -> Household:
+    return Household.objects.visible_to(user).select_related("division").get(pk=pk)
+
+
+def household_members(*, household: Household, current: bool = True):
+    qs = (household.memberships.select_related("person__division")
+          .prefetch_related("person__care_tags").order_by("end_date", "start_date", "pk"))
+    return qs.filter(end_date__isnull=True) if current else qs.filter(end_date__isnull=False)
+
+
+def person_list(*, user, q: str = "", division: Division | None = None, care_tag: CareTag | None = None):
+    """Persons in the user's scope. `q` is a name (contains), an ID-card number (exact, through the
+    blind index; the clear number is never queried) or a phone number (exact)."""
+    qs = Person.objects.visible_to(user).select_related("division").prefetch_related("care_tags")
+    if division is not None:
+        qs = qs.filter(division__path__startswith=division.path)
+    if care_tag is not None:
+        qs = qs.filter(care_tags=care_tag)
+    q = (q or "").strip()
+    if _ID_LIKE.match(q.replace(" ", "")):
+        qs = qs.filter(id_number_index=crypto.blind_index(idcard.normalize(q)))
+    elif _PHONE_LIKE.match(q) and sum(c.isdigit() for c in q) >= 7:
+        phone = re.sub(r"[\s]", "", q).removeprefix("+86")
+        qs = qs.filter(phone=phone)
+    elif q:
+        qs = qs.filter(name__icontains=q)
+    return qs
+
+
+def person_get(*, user, pk: int) -> Person:
+    return (Person.objects.visible_to(user).select_related("division", "user")
+            .prefetch_related("care_tags").get(pk=pk))
+
+
+def person_current_membership(*, person: Person) -> Membership | None:
+    return (person.memberships.filter(end_date__isnull=True).select_related("household__division").first())
+
+
+def can_read_access_log(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or Role.Kind.COUNTY_ADMIN in role_kinds(user))
+
+
+def access_log_list(*, user, action: str = ""):
+    if not can_read_access_log(user):
+        return AccessLog.objects.none()
+    qs = AccessLog.objects.select_related("user")
+    return qs.filter(action=action) if action else qs
