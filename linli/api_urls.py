@@ -4,13 +4,16 @@ from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from linli.activities.api import register as register_activities
 from linli.divisions.api import register as register_divisions
 from linli.orgs.api import register as register_orgs
 from linli.people.api import register as register_people
 from linli.places.api import register as register_places
+from linli.volunteers.api import register as register_volunteers
 
 router = DefaultRouter()
-for register in (register_divisions, register_places, register_people, register_orgs):
+for register in (register_divisions, register_places, register_people, register_orgs,
+                 register_activities, register_volunteers):
     register(router)
 
 urlpatterns = [

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "linli.places",
     "linli.people",
     "linli.orgs",
+    "linli.activities",
+    "linli.volunteers",
     "linli.demo",
 ]
 

@@ -12,6 +12,8 @@ urlpatterns = [
     path("places/", include("linli.places.urls")),
     path("people/", include("linli.people.urls")),
     path("orgs/", include("linli.orgs.urls")),
+    path("activities/", include("linli.activities.urls")),
+    path("volunteers/", include("linli.volunteers.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("linli.api_urls")),

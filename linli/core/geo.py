@@ -55,7 +55,7 @@ def wgs84_to_gcj02(lat: float, lng: float) -> tuple[float, float]:
 def gcj02_to_wgs84(lat: float, lng: float) -> tuple[float, float]:
     """Invert wgs84_to_gcj02 by fixed-point iteration (error well under 1 cm after a few steps)."""
     wlat, wlng = lat, lng
-    for _ in range(10):
+    for _step in range(10):
         glat, glng = wgs84_to_gcj02(wlat, wlng)
         dlat, dlng = glat - lat, glng - lng
         wlat, wlng = wlat - dlat, wlng - dlng

@@ -1,2 +1,8 @@
+from django.urls import path
+
+from linli.divisions import views
+
 app_name = "divisions"
-urlpatterns = []
+urlpatterns = [
+    path("", views.division_tree, name="tree"),
+]

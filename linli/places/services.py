@@ -9,7 +9,7 @@ mode serialises them too.
 import datetime as dt
 from decimal import Decimal
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
@@ -247,7 +247,7 @@ def _require_can_book(room: Room, by) -> None:
 
 def _require_bookable(room: Room) -> None:
     if not room.bookable:
-        raise ValidationError({NON_FIELD_ERRORS: _("This room cannot be booked.")})
+        raise ValidationError({"room": _("This room cannot be booked.")})
 
 
 def booking_request(*, room: Room, by, start: dt.datetime, end: dt.datetime, purpose: str,
@@ -277,7 +277,7 @@ def booking_confirm(*, booking: Booking, by) -> Booking:
         room = _lock_room(booking.room)
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if booking.status != Booking.Status.PENDING:
-            raise ValidationError({NON_FIELD_ERRORS: _("Only a booking awaiting approval can be approved.")})
+            raise ValidationError({"status": _("Only a booking awaiting approval can be approved.")})
         if booking.start < timezone.now():
             raise ValidationError({"start": _("This time has already passed.")})
         error = _overlap_error(room, booking.start, booking.end, exclude_pk=booking.pk)
@@ -293,7 +293,7 @@ def booking_reject(*, booking: Booking, by, reason: str = "") -> Booking:
     _require_manager(by, booking.room.site.division)
     booking = Booking.objects.select_for_update().get(pk=booking.pk)
     if booking.status != Booking.Status.PENDING:
-        raise ValidationError({NON_FIELD_ERRORS: _("Only a booking awaiting approval can be rejected.")})
+        raise ValidationError({"status": _("Only a booking awaiting approval can be rejected.")})
     if len(reason) > 200:
         raise ValidationError({"reason": _("Keep the reason under 200 characters.")})
     booking.status, booking.reason = Booking.Status.REJECTED, reason
@@ -313,9 +313,9 @@ def booking_cancel(*, booking: Booking, by, reason: str = "") -> Booking:
     _require_booker_or_manager(by, booking.booked_by_id, booking.room.site)
     booking = Booking.objects.select_for_update().get(pk=booking.pk)
     if booking.status not in (Booking.Status.PENDING, Booking.Status.CONFIRMED):
-        raise ValidationError({NON_FIELD_ERRORS: _("This booking is already rejected or cancelled.")})
+        raise ValidationError({"status": _("This booking is already rejected or cancelled.")})
     if booking.end <= timezone.now():
-        raise ValidationError({NON_FIELD_ERRORS: _("This booking is over and cannot be cancelled.")})
+        raise ValidationError({"status": _("This booking is over and cannot be cancelled.")})
     if len(reason) > 200:
         raise ValidationError({"reason": _("Keep the reason under 200 characters.")})
     booking.status, booking.cancelled_by, booking.cancelled_at = Booking.Status.CANCELLED, by, timezone.now()

@@ -1,0 +1,197 @@
+"""Benchmark of the coverage engine, reported as ratios against references measured in the same run.
+
+Run (from the repository root):
+
+    .venv/bin/python benchmarks/coverage_bench.py                       # 100k nodes, 100k households
+    .venv/bin/python benchmarks/coverage_bench.py --nodes 200000        # the issue's 200k network
+    .venv/bin/python benchmarks/coverage_bench.py --nodes 1000000 --skip-python-reference
+
+What is timed (best of ``--repeat`` runs, wall clock, one process):
+- the engine's one multi-source pass (``nearest_centers``: scipy ``dijkstra(min_only=True)`` from
+  virtual source nodes) for 13 and for 500 centers, against
+  (a) one scipy Dijkstra per center and a minimum over them (same graph, batched), and
+  (b) a pure-Python heapq multi-source Dijkstra over dict-of-dict adjacency -- the algorithm and data
+      structure of networkx's ``multi_source_dijkstra_path_length``; networkx itself is not a
+      dependency of the project, so it is not imported here;
+  every reference must give the same distances (checked, max abs difference printed);
+- the whole coverage run for all households (snap + pass + household times + figures by community),
+  and the same with the households' snaps reused (households do not move between runs);
+- siting: ``--demand`` demand points x ``--candidates`` candidate nodes, k = ``--k``: coverage sets,
+  greedy+swap, and the HiGHS MILP with its status, bound and gap.
+Peak memory is the process's maximum resident set size. The seed makes the data reproducible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import resource
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.sparse.csgraph import dijkstra
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from gen_network import generate_city  # noqa: E402
+
+from linli.coverage.engine import (  # noqa: E402
+    coverage_figures,
+    minutes_to_metres,
+    nearest_centers,
+    points_at_nodes,
+    reachable_pairs,
+    snap_points,
+    solve_mclp,
+    walking_times,
+)
+from linli.coverage.engine.routing import augmented_graph  # noqa: E402
+
+
+def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, result
+
+
+def per_source_min(graph, sources: np.ndarray, n: int, batch_cells: int = 20_000_000) -> np.ndarray:
+    """Reference (a): one Dijkstra per center (scipy, batched), then the minimum over centers."""
+    best = np.full(n, np.inf)
+    batch = max(1, batch_cells // graph.shape[0])
+    for s in range(0, sources.size, batch):
+        d = dijkstra(graph, directed=True, indices=sources[s : s + batch])
+        best = np.minimum(best, d[:, :n].min(axis=0))
+    return best
+
+
+def dict_adjacency(graph) -> dict[int, dict[int, float]]:
+    indptr, indices, data = graph.indptr.tolist(), graph.indices.tolist(), graph.data.tolist()
+    return {
+        i: dict(zip(indices[indptr[i] : indptr[i + 1]], data[indptr[i] : indptr[i + 1]], strict=True))
+        for i in range(graph.shape[0])
+    }
+
+
+def heapq_multi_source(adj: dict[int, dict[int, float]], sources: list[int]) -> dict[int, float]:
+    """Reference (b): networkx-style multi-source Dijkstra in pure Python."""
+    dist: dict[int, float] = {}
+    seen = {s: 0.0 for s in sources}
+    heap = [(0.0, s) for s in sources]
+    heapq.heapify(heap)
+    while heap:
+        d, v = heapq.heappop(heap)
+        if v in dist:
+            continue
+        dist[v] = d
+        for w, cost in adj[v].items():
+            vw = d + cost
+            if w not in dist and (w not in seen or vw < seen[w]):
+                seen[w] = vw
+                heapq.heappush(heap, (vw, w))
+    return dist
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--nodes", type=int, default=100_000)
+    parser.add_argument("--households", type=int, default=100_000)
+    parser.add_argument("--centers", default="13,500")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-python-reference", action="store_true")
+    parser.add_argument("--demand", type=int, default=5_000)
+    parser.add_argument("--candidates", type=int, default=500)
+    parser.add_argument("--k", type=int, default=30)
+    parser.add_argument("--time-limit", type=float, default=120.0)
+    args = parser.parse_args()
+    rng = np.random.default_rng(args.seed)
+
+    t0 = time.perf_counter()
+    city = generate_city(n_nodes=args.nodes, n_households=args.households, seed=args.seed)
+    net = city.network
+    print(f"network: {net.n_nodes:,} nodes, {net.n_edges:,} edges, {net.components()[0]} components; "
+          f"{args.households:,} households; generated in {time.perf_counter() - t0:.2f} s (seed {args.seed})")
+
+    t_snap, houses = best_of(1, lambda: snap_points(network=net, lon=city.household_lon, lat=city.household_lat))
+    print(f"snap {args.households:,} households: {t_snap:.3f} s")
+
+    for k in (int(c) for c in args.centers.split(",")):
+        pick = rng.choice(args.households, k, replace=False)
+        centers = snap_points(network=net, lon=city.household_lon[pick], lat=city.household_lat[pick])
+        graph = augmented_graph(network=net, sources=centers)
+        virtual = np.arange(net.n_nodes, net.n_nodes + k)
+        print(f"\n== {k} centers ==")
+        t_pass, result = best_of(args.repeat, lambda centers=centers: nearest_centers(network=net, centers=centers))
+        print(f"engine multi-source pass (min_only):        {t_pass * 1000:9.1f} ms")
+        t_ref, ref = best_of(1, lambda graph=graph, virtual=virtual: per_source_min(graph, virtual, net.n_nodes))
+        diff = np.nanmax(np.abs(np.where(np.isfinite(ref), ref - result.node_distance_m, 0.0)))
+        print(f"(a) one scipy dijkstra per center, min:     {t_ref * 1000:9.1f} ms   ratio {t_ref / t_pass:7.1f}x   "
+              f"max |diff| {diff:.1e} m")
+        if not args.skip_python_reference:
+            adj = dict_adjacency(graph)
+            t_py, py = best_of(1, lambda adj=adj, virtual=virtual: heapq_multi_source(adj, virtual.tolist()))
+            py_arr = np.array([py.get(i, np.inf) for i in range(net.n_nodes)])
+            diff = np.nanmax(np.abs(np.where(np.isfinite(py_arr), py_arr - result.node_distance_m, 0.0)))
+            print(f"(b) pure-Python heapq multi-source (nx-like): {t_py * 1000:7.1f} ms   ratio {t_py / t_pass:7.1f}x   "
+                  f"max |diff| {diff:.1e} m")
+            del adj, py
+
+        def full_run(centers=centers) -> Any:
+            h = snap_points(network=net, lon=city.household_lon, lat=city.household_lat)
+            times = walking_times(network=net, centers=centers, points=h)
+            return coverage_figures(minutes=times.minutes, residents=city.residents, groups={"community": city.community})
+
+        def cached_run(centers=centers) -> Any:
+            times = walking_times(network=net, centers=centers, points=houses)
+            return coverage_figures(minutes=times.minutes, residents=city.residents, groups={"community": city.community})
+
+        t_full, figures = best_of(args.repeat, full_run)
+        t_cached, _ = best_of(args.repeat, cached_run)
+        print(f"whole coverage run incl. snapping:          {t_full * 1000:9.1f} ms   = {t_full / t_pass:5.1f}x the bare pass")
+        print(f"whole coverage run, household snaps reused: {t_cached * 1000:9.1f} ms   = {t_cached / t_pass:5.1f}x the bare pass")
+        o = figures.overall
+        print("households within 5/10/15 min: " + " / ".join(f"{o.households_share(t):.1%}" for t in figures.thresholds)
+              + f"; {len(figures.by_group['community'])} communities")
+
+    print(f"\n== siting: {args.demand:,} demand points x {args.candidates} candidates, k = {args.k}, 15 min ==")
+    dem = rng.choice(args.households, args.demand, replace=False)
+    demand = houses.subset(dem)
+    weights = city.residents[dem]
+    candidates = points_at_nodes(network=net, nodes=rng.choice(net.n_nodes, args.candidates, replace=False))
+    existing_pick = rng.choice(args.households, 13, replace=False)
+    existing = houses.subset(existing_pick)
+    limit = minutes_to_metres(minutes=15)
+    t0 = time.perf_counter()
+    covered = walking_times(network=net, centers=existing, points=demand).distance_m <= limit
+    open_idx = np.flatnonzero(~covered)
+    cover = reachable_pairs(network=net, sources=candidates, targets=demand.subset(open_idx), limit_m=limit)
+    t_sets = time.perf_counter() - t0
+    print(f"coverage sets (one bounded dijkstra per candidate): {t_sets:.2f} s, {cover.nnz:,} pairs, "
+          f"{int(covered.sum())} demand points already covered")
+    t_greedy, greedy = best_of(1, lambda: solve_mclp(cover=cover, weights=weights[open_idx], k=args.k, method="greedy"))
+    t_milp, sol = best_of(1, lambda: solve_mclp(cover=cover, weights=weights[open_idx], k=args.k,
+                                                time_limit_s=args.time_limit))
+    print(f"greedy+swap: {t_greedy:.2f} s, objective {greedy.objective:,.0f} residents")
+    gap = "n/a" if sol.gap is None else f"{sol.gap:.4%}"
+    bound = "n/a" if sol.best_bound is None else f"{sol.best_bound:,.1f}"
+    print(f"MILP (HiGHS) incl. greedy warm comparison: {t_milp:.2f} s, status {sol.status!r}, method {sol.method}, "
+          f"objective {sol.objective:,.0f}, bound {bound}, gap {gap}")
+    if greedy.objective > 0:
+        print(f"MILP objective / greedy objective: {sol.objective / greedy.objective:.4f}")
+    print(f"\npeak memory (max RSS): {peak_mb():,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
