@@ -16,7 +16,8 @@ What is timed (best of ``--repeat`` runs, wall clock, one process):
   every reference must give the same distances (checked, max abs difference printed);
 - the whole coverage run for all households (snap + pass + household times + figures by community),
   and the same with the households' snaps reused (households do not move between runs);
-- siting: ``--demand`` demand points x ``--candidates`` candidate nodes, k = ``--k``: coverage sets,
+- siting: ``--demand`` households x ``--candidates`` candidate nodes drawn from a central district
+  (``--siting-window-m``), 3 existing centers, k = ``--k``: coverage sets,
   greedy+swap, and the HiGHS MILP with its status, bound and gap.
 Peak memory is the process's maximum resident set size. The seed makes the data reproducible.
 """
@@ -115,6 +116,8 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=500)
     parser.add_argument("--k", type=int, default=30)
     parser.add_argument("--time-limit", type=float, default=120.0)
+    parser.add_argument("--siting-window-m", type=float, default=7500.0,
+                        help="draw siting demand and candidates from a square of this side around the middle")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
 
@@ -165,13 +168,21 @@ def main() -> None:
         print("households within 5/10/15 min: " + " / ".join(f"{o.households_share(t):.1%}" for t in figures.thresholds)
               + f"; {len(figures.by_group['community'])} communities")
 
-    print(f"\n== siting: {args.demand:,} demand points x {args.candidates} candidates, k = {args.k}, 15 min ==")
-    dem = rng.choice(args.households, args.demand, replace=False)
+    # a dense district, so that candidates' coverage sets overlap and the choice is not trivial
+    proj = net.projection()
+    hx, hy = proj.forward(lon=city.household_lon, lat=city.household_lat)
+    nx_, ny_ = proj.forward(lon=net.lon, lat=net.lat)
+    half = args.siting_window_m / 2
+    in_h = np.flatnonzero((np.abs(hx) <= half) & (np.abs(hy) <= half))
+    in_n = np.flatnonzero((np.abs(nx_) <= half) & (np.abs(ny_) <= half))
+    dem = rng.choice(in_h, min(args.demand, in_h.size), replace=False)
     demand = houses.subset(dem)
     weights = city.residents[dem]
-    candidates = points_at_nodes(network=net, nodes=rng.choice(net.n_nodes, args.candidates, replace=False))
-    existing_pick = rng.choice(args.households, 13, replace=False)
+    candidates = points_at_nodes(network=net, nodes=rng.choice(in_n, min(args.candidates, in_n.size), replace=False))
+    existing_pick = rng.choice(in_h, 3, replace=False)
     existing = houses.subset(existing_pick)
+    print(f"\n== siting: {len(demand):,} demand points x {len(candidates)} candidates in a "
+          f"{args.siting_window_m / 1000:g} km square, 3 existing centers, k = {args.k}, 15 min ==")
     limit = minutes_to_metres(minutes=15)
     t0 = time.perf_counter()
     covered = walking_times(network=net, centers=existing, points=demand).distance_m <= limit

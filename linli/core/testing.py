@@ -8,6 +8,7 @@ from factory.django import DjangoModelFactory
 
 from linli.accounts.models import Role, User
 from linli.core import idcard
+from linli.core.scoping import forget_grants
 from linli.divisions.models import Division
 from linli.orgs.models import Organization
 from linli.people.models import Household, Person
@@ -100,6 +101,5 @@ def open_all_week(site, opens=dt.time(8, 0), closes=dt.time(21, 0)):
 
 def grant(user, kind, division):
     Role.objects.create(user=user, kind=kind, division=division)
-    if hasattr(user, "_linli_grants"):
-        del user._linli_grants
+    forget_grants(user)
     return user
