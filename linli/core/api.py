@@ -1,5 +1,6 @@
 """API plumbing shared by every app: errors as JSON, scoped viewsets."""
 
+from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
@@ -27,6 +28,21 @@ def json_error(request, status: int, message: str):
 class ScopedViewSet(viewsets.ModelViewSet):
     """A viewset whose queryset is always `Model.objects.visible_to(request.user)`; subclasses
     refine it with `scope_queryset(qs)` (select_related etc.)."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # The auditlog middleware runs before DRF authenticates a token: name the actor here so
+        # changes made through the API are attributed.
+        self._audit_actor = set_actor(actor=request.user if request.user.is_authenticated else None,
+                                      remote_addr=request.META.get("REMOTE_ADDR"))
+        self._audit_actor.__enter__()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        ctx = getattr(self, "_audit_actor", None)
+        if ctx is not None:
+            self._audit_actor = None
+            ctx.__exit__(None, None, None)
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def get_queryset(self):
         qs = self.queryset.model.objects.visible_to(self.request.user)

@@ -23,7 +23,8 @@ def audit_access(*, request=None, user=None, action: str, model: str, object_ids
         object_ids=[int(i) for i in object_ids],
         fields=list(fields),
         query=query[:200],
-        path=(request.get_full_path()[:300] if request is not None else ""),
+        # The path without its query string: a search by ID number must not store the number.
+        path=(request.path[:300] if request is not None else ""),
         ip=_client_ip(request),
         user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""),
     )

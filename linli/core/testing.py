@@ -73,6 +73,7 @@ class HouseholdFactory(DjangoModelFactory):
 class PersonFactory(DjangoModelFactory):
     class Meta:
         model = Person
+        skip_postgeneration_save = True
 
     name = factory.Faker("name", locale="zh_CN")
     phone = factory.Sequence(lambda n: f"138{n:08d}")

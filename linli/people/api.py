@@ -2,6 +2,7 @@
 writes go through services; persons come out masked and every list or retrieve is access-logged."""
 
 import django_filters
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -43,6 +44,8 @@ class CareTagSerializer(serializers.ModelSerializer):
 
 
 class HouseholdSerializer(_ScopedChoices, serializers.ModelSerializer):
+    """A household (户) in a grid or community."""
+
     division_name = serializers.CharField(source="division.name", read_only=True)
 
     class Meta:
@@ -58,6 +61,8 @@ class HouseholdSerializer(_ScopedChoices, serializers.ModelSerializer):
 
 
 class PersonSerializer(_ScopedChoices, serializers.ModelSerializer):
+    """A resident. The ID-card number and phone are write-only and come back masked."""
+
     id_number = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=30,
                                       help_text="GB 11643 number; stored encrypted, never returned.")
     phone_masked = serializers.CharField(read_only=True)
@@ -84,11 +89,13 @@ class PersonSerializer(_ScopedChoices, serializers.ModelSerializer):
     def update(self, instance, validated_data):
         extra = {"household", "relation", "division"} & set(validated_data)
         if extra:
-            raise serializers.ValidationError({f: "Change memberships through /api/memberships/." for f in extra})
+            raise serializers.ValidationError({f: _("Change memberships through /api/memberships/.") for f in extra})
         return services.person_update(by=_user(self), person=instance, data=validated_data)
 
 
 class MembershipSerializer(_ScopedChoices, serializers.ModelSerializer):
+    """A person's membership of a household; PATCH only sets end_date (moved out)."""
+
     class Meta:
         model = Membership
         fields = ["id", "household", "person", "relation", "start_date", "end_date"]
@@ -100,7 +107,7 @@ class MembershipSerializer(_ScopedChoices, serializers.ModelSerializer):
 
     def update(self, instance, validated_data):
         if set(validated_data) - {"end_date"}:
-            raise serializers.ValidationError({"non_field_errors": ["Only end_date can change; add a new membership."]})
+            raise serializers.ValidationError({"non_field_errors": [_("Only the end date can change; add a new membership instead.")]})
         return services.membership_end(by=_user(self), membership=instance, end_date=validated_data.get("end_date"))
 
 

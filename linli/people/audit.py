@@ -1,8 +1,12 @@
 """Access-log helper for people pages and API: core.audit plus two privacy details."""
 
+import re
+
 from linli.core.audit import audit_access
 from linli.core.masking import mask_id_number
 from linli.people.selectors import PERSON_MODEL
+
+_ID_LIKE = re.compile(r"\d{17}[\dXx]")
 
 
 class _PathOnly:
@@ -21,7 +25,7 @@ class _PathOnly:
 
 def mask_query(q: str) -> str:
     """What was searched for, with any ID-card-like number masked."""
-    return " ".join(mask_id_number(w) if len(w) == 18 and w[:17].isdigit() else w for w in (q or "").split())
+    return _ID_LIKE.sub(lambda m: mask_id_number(m.group().upper()), q or "")
 
 
 def log_persons(request, *, action: str, ids, fields, query: str = "") -> None:

@@ -43,12 +43,6 @@ class Household(models.Model):
     scope_field = "division"
     scope_roles = PEOPLE_ROLES
 
-    @classmethod
-    def scope_own(cls, user):
-        # A subquery, not a join: a join through memberships would repeat a household once per member.
-        current = Membership.objects.filter(person__user=user, end_date__isnull=True)
-        return Q(pk__in=current.values("household_id"))
-
     class Meta:
         verbose_name = _("household")
         verbose_name_plural = _("households")
@@ -59,6 +53,12 @@ class Household(models.Model):
 
     def get_absolute_url(self):
         return reverse("people:household_detail", args=[self.pk])
+
+    @classmethod
+    def scope_own(cls, user):
+        # A subquery, not a join: a join through memberships would repeat a household once per member.
+        current = Membership.objects.filter(person__user=user, end_date__isnull=True)
+        return Q(pk__in=current.values("household_id"))
 
 
 class Person(models.Model):
@@ -86,10 +86,6 @@ class Person(models.Model):
     scope_field = "division"
     scope_roles = PEOPLE_ROLES
 
-    @classmethod
-    def scope_own(cls, user):
-        return Q(user=user)
-
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("persons")
@@ -100,6 +96,10 @@ class Person(models.Model):
 
     def get_absolute_url(self):
         return reverse("people:person_detail", args=[self.pk])
+
+    @classmethod
+    def scope_own(cls, user):
+        return Q(user=user)
 
     @property
     def id_number(self) -> str:
@@ -156,10 +156,6 @@ class Membership(models.Model):
     scope_field = "household__division"
     scope_roles = PEOPLE_ROLES
 
-    @classmethod
-    def scope_own(cls, user):
-        return Q(person__user=user)
-
     class Meta:
         verbose_name = _("household membership")
         verbose_name_plural = _("household memberships")
@@ -173,3 +169,7 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.person} · {self.household}"
+
+    @classmethod
+    def scope_own(cls, user):
+        return Q(person__user=user)

@@ -134,7 +134,8 @@ def member_end(request, pk, membership_pk):
 @login_required
 def person_list(request):
     q = request.GET.get("q", "").strip()[:100]
-    tag = CareTag.objects.filter(code=request.GET.get("tag", "")).first()
+    code = request.GET.get("tag", "")
+    tag = CareTag.objects.filter(code=code).first() if code else None
     page = _page(request, selectors.person_list(user=request.user, q=q, care_tag=tag))
     log_persons(request, action=A.SEARCH if q or tag else A.LIST,
                 ids=[p.pk for p in page], fields=selectors.LIST_FIELDS,
