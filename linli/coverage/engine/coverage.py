@@ -106,19 +106,28 @@ def coverage_figures(
         raise ValueError("resident counts must not be negative")
     by_group: dict[str, dict[Any, CoverageRow]] = {}
     for name, keys in (groups or {}).items():
-        key_arr = np.asarray(keys, dtype=object)
+        key_arr = np.asarray(keys)
         if key_arr.shape != m.shape:
             raise ValueError(f"group {name!r} must have one key per household")
-        # keys are compared by their text, so mixed types (1 and "1") are the same group
-        uniq, first_idx, inverse = np.unique(key_arr.astype(str), return_index=True, return_inverse=True)
+        # object keys (mixed types, None) are compared by their text, so 1 and "1" are the same group
+        comparable = key_arr.astype(str) if key_arr.dtype == object else key_arr
+        uniq, first_idx, inverse = np.unique(comparable, return_index=True, return_inverse=True)
         inverse = inverse.ravel()
-        order = np.argsort(inverse, kind="stable")
-        bounds = np.searchsorted(inverse[order], np.arange(uniq.size + 1))
+        g = uniq.size
+        households = np.bincount(inverse, minlength=g)
+        people = np.bincount(inverse, weights=r, minlength=g)
+        unreachable = np.bincount(inverse, weights=~np.isfinite(m), minlength=g)
+        h_within = {t: np.bincount(inverse, weights=m <= t, minlength=g) for t in ts}
+        r_within = {t: np.bincount(inverse, weights=r * (m <= t), minlength=g) for t in ts}
         rows = {}
-        for i in range(uniq.size):
-            idx = order[bounds[i] : bounds[i + 1]]
-            key = key_arr[first_idx[i]]
-            rows[key] = _row(key, m[idx], r[idx], ts)
+        for i in range(g):
+            key = key_arr[first_idx[i]].item() if key_arr.dtype != object else key_arr[first_idx[i]]
+            rows[key] = CoverageRow(
+                key=key, households=int(households[i]), residents=float(people[i]),
+                households_within={t: int(h_within[t][i]) for t in ts},
+                residents_within={t: float(r_within[t][i]) for t in ts},
+                unreachable_households=int(unreachable[i]),
+            )
         by_group[name] = rows
     return CoverageFigures(
         thresholds=ts, overall=_row(None, m, r, ts), by_group=by_group,

@@ -174,7 +174,8 @@ def point_distances(
 
 def same_edge_pairs(*, sources: SnappedPoints, targets: SnappedPoints) -> tuple[IntArray, IntArray, FloatArray]:
     """(source, target, direct distance) for every source and target snapped to the same edge."""
-    t_valid = np.flatnonzero(targets.valid)
+    s_edges = np.unique(sources.edge[sources.valid])
+    t_valid = np.flatnonzero(targets.valid & np.isin(targets.edge, s_edges))
     order = t_valid[np.argsort(targets.edge[t_valid], kind="stable")]
     t_edges = targets.edge[order]
     s_valid = np.flatnonzero(sources.valid)

@@ -128,15 +128,32 @@ def solve_mclp(
             best_bound=None if useful.size else 0.0, gap=None if useful.size else 0.0,
             greedy_objective=g_obj, milp_seconds=None, greedy_seconds=g_seconds,
         )
-    m = useful.size
-    c = np.concatenate([np.zeros(n_cand), -sw])
-    cover_rows = sp.hstack([-sub.T.astype(float), sp.identity(m, format="csr")], format="csr")
-    pick_k = sp.csr_matrix(np.concatenate([np.ones(n_cand), np.zeros(m)])[None, :])
+    # Reductions that keep the optimum: demand points with the same candidate set become one weighted
+    # row, and a candidate whose set is contained in another's is dropped (with "at most k" opened,
+    # padded back to exactly k afterwards, which never lowers the covered weight).
+    col_sets = sub.T.tocsr()
+    col_sets.sort_indices()
+    keys = [col_sets.indices[col_sets.indptr[i] : col_sets.indptr[i + 1]].tobytes() for i in range(useful.size)]
+    _, first, inverse = np.unique(np.asarray(keys, dtype=object), return_index=True, return_inverse=True)
+    agg_w = np.bincount(inverse.ravel(), weights=sw)
+    agg = sub[:, first].tocsr().astype(float)
+    size = np.asarray(agg.sum(axis=1)).ravel()
+    inter = (agg @ agg.T).toarray()
+    np.fill_diagonal(inter, -1)
+    contained = inter >= size[:, None]  # contained[j, i]: set j within set i
+    equal = contained & contained.T
+    dominated = (contained & ~equal).any(axis=1) | (np.triu(equal, 1).T).any(axis=1) | (size == 0)
+    keep = np.flatnonzero(~dominated)
+    model = agg[keep].tocsr()
+    n_model, m = keep.size, first.size
+    c = np.concatenate([np.zeros(n_model), -agg_w])
+    cover_rows = sp.hstack([-model.T, sp.identity(m, format="csr")], format="csr")
+    pick_k = sp.csr_matrix(np.concatenate([np.ones(n_model), np.zeros(m)])[None, :])
     constraints = [
         LinearConstraint(cover_rows, -np.inf, 0.0),
-        LinearConstraint(pick_k, k, k),
+        LinearConstraint(pick_k, 0, k),
     ]
-    integrality = np.concatenate([np.ones(n_cand), np.zeros(m)])
+    integrality = np.concatenate([np.ones(n_model), np.zeros(m)])
     remaining = max(0.1, time_limit_s - g_seconds)
     t0 = time.perf_counter()
     res = milp(
@@ -146,7 +163,9 @@ def solve_mclp(
     milp_seconds = time.perf_counter() - t0
     bound = None if res.get("mip_dual_bound") is None else -float(res.mip_dual_bound)
     if res.x is not None:
-        m_chosen = np.sort(np.flatnonzero(res.x[:n_cand] > 0.5).astype(np.int64))
+        picked = keep[res.x[:n_model] > 0.5]
+        pad = np.setdiff1d(np.arange(n_cand), picked)[: k - picked.size]
+        m_chosen = np.sort(np.concatenate([picked, pad]).astype(np.int64))
         m_obj = covered_weight(cover=sub, weights=sw, chosen=m_chosen)
     else:
         m_chosen, m_obj = g_chosen, -math.inf

@@ -26,7 +26,7 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 SAMPLE_SPACING_M = 25.0
-_K_NEAREST = 16
+_K_NEAREST = 8
 
 
 @dataclass(frozen=True)
@@ -85,21 +85,25 @@ class _SnapIndex:
         return np.hypot(self.x0[seg] + t * dx - px, self.y0[seg] + t * dy - py), t
 
     def nearest(self, px: FloatArray, py: FloatArray) -> tuple[IntArray, FloatArray]:
-        k = min(_K_NEAREST, self.sample_seg.size)
-        dk, ik = self.tree.query(np.column_stack([px, py]), k=k)
-        dk, ik = dk.reshape(px.size, k), ik.reshape(px.size, k)
-        cand = self.sample_seg[ik]
-        dist, t = self.distance(px[:, None], py[:, None], cand)
-        col = np.argmin(dist, axis=1)
-        rows = np.arange(px.size)
-        best_seg, best_t, best_d = cand[rows, col], t[rows, col], dist[rows, col]
-        radius = best_d + self.spacing / 2 + 1e-6
-        unsure = np.flatnonzero((dk[:, -1] <= radius) & (k < self.sample_seg.size))
-        for i in unsure.tolist():
-            segs = np.unique(self.sample_seg[self.tree.query_ball_point([px[i], py[i]], r=radius[i])])
-            d, tt = self.distance(px[i], py[i], segs)
-            j = int(np.argmin(d))
-            best_seg[i], best_t[i] = segs[j], tt[j]
+        best_seg = np.zeros(px.size, dtype=np.int64)
+        best_t = np.zeros(px.size)
+        todo = np.arange(px.size)
+        k = _K_NEAREST
+        while todo.size:
+            k = min(k, self.sample_seg.size)
+            dk, ik = self.tree.query(np.column_stack([px[todo], py[todo]]), k=k, workers=-1)
+            dk, ik = dk.reshape(todo.size, k), ik.reshape(todo.size, k)
+            cand = self.sample_seg[ik]
+            dist, t = self.distance(px[todo, None], py[todo, None], cand)
+            col = np.argmin(dist, axis=1)
+            rows = np.arange(todo.size)
+            best_seg[todo], best_t[todo] = cand[rows, col], t[rows, col]
+            # settled when every sample within (best + spacing/2) was among the k examined
+            radius = dist[rows, col] + self.spacing / 2 + 1e-6
+            if k == self.sample_seg.size:
+                break
+            todo = todo[dk[:, -1] <= radius]
+            k *= 4
         return best_seg, best_t
 
 

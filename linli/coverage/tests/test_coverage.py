@@ -48,3 +48,11 @@ def test_uncovered_households_cluster_by_radius():
     assert clusters[0].lon == pytest.approx(float(c_lon), abs=1e-6)
     assert clusters[0].lat == pytest.approx(float(c_lat), abs=1e-6)
     assert len(uncovered_clusters(lon=lon, lat=lat, radius_m=60, min_households=2)) == 2
+
+
+def test_group_keys_keep_their_type_and_mixed_keys_group_by_text():
+    minutes = np.array([1.0, 20.0, 1.0, 1.0])
+    by_int = coverage_figures(minutes=minutes, groups={"grid": np.array([7, 7, 8, 8])}).by_group["grid"]
+    assert set(by_int) == {7, 8} and by_int[7].households_share(15.0) == 0.5
+    mixed = coverage_figures(minutes=minutes, groups={"grid": [1, "1", None, None]}).by_group["grid"]
+    assert len(mixed) == 2 and mixed[None].households == 2
