@@ -5,7 +5,10 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from linli.activities.api import register as register_activities
+from linli.cases.api import register as register_cases
+from linli.coverage.api import register as register_coverage
 from linli.divisions.api import register as register_divisions
+from linli.grids.api import register as register_grids
 from linli.orgs.api import register as register_orgs
 from linli.people.api import register as register_people
 from linli.places.api import register as register_places
@@ -13,7 +16,7 @@ from linli.volunteers.api import register as register_volunteers
 
 router = DefaultRouter()
 for register in (register_divisions, register_places, register_people, register_orgs,
-                 register_activities, register_volunteers):
+                 register_activities, register_volunteers, register_cases, register_grids, register_coverage):
     register(router)
 
 urlpatterns = [

@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "linli.orgs",
     "linli.activities",
     "linli.volunteers",
+    "linli.cases",
+    "linli.grids",
+    "linli.coverage",
     "linli.demo",
 ]
 
