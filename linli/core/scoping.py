@@ -1,8 +1,10 @@
 """The one place where records are scoped to a user's divisions.
 
 Every model that reaches a user declares `scope_field` (the lookup to its Division, "" for Division
-itself) and optionally `scope_roles` (the role kinds whose grants reveal it; None = every role) and
-`scope_own(user)` (a Q for records that are the user's own, e.g. their bookings). Pages and API
+itself) and optionally `scope_roles` (the role kinds whose grants reveal it; None = every role),
+`scope_own(user)` (a Q for records that are the user's own, e.g. their bookings) and
+`scope_public_upward = True` for public records (sites, rooms) that are also seen from below: a
+resident granted at a grid sees the centers of their community, never a neighbouring community's. Pages and API
 endpoints call `Model.objects.visible_to(user)`; what it does not return is a 404.
 """
 
@@ -63,6 +65,14 @@ def scope_division_ids(user, roles: Iterable[str] | None = None) -> list[int]:
     return cache[key]
 
 
+def ancestor_division_ids(user, roles: Iterable[str] | None = None) -> set[int]:
+    """Ids of the divisions above (and at) the user's grants: where public records such as sites
+    live for someone granted lower down (a resident at a grid sees their community's centers)."""
+    wanted = None if roles is None else set(roles)
+    return {int(p) for kind, path, _ in user_grants(user) if wanted is None or kind in wanted
+            for p in path.strip("/").split("/") if p}
+
+
 def has_role_over(user, roles: Iterable[str] | None, division) -> bool:
     """True if the user holds one of `roles` at `division` or one of its ancestors."""
     if getattr(user, "is_superuser", False):
@@ -102,6 +112,11 @@ class ScopedQuerySet(models.QuerySet):
             # request), so records are read through their own division index.
             ids = scope_division_ids(user, roles)
             q = Q(**{f"{field}__in": ids}) if ids else Q(pk__in=[])
+        if getattr(model, "scope_public_upward", False):
+            # Public records (sites, rooms, organisations) at the divisions above a grant too.
+            ancestors = ancestor_division_ids(user, roles)
+            if ancestors:
+                q |= Q(**{f"{field}__in": sorted(ancestors)})
         own = getattr(model, "scope_own", None)
         if own is not None:
             # The user's own records are few: fetch their ids first, because an OR of two indexed

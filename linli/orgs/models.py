@@ -27,6 +27,7 @@ class Organization(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_field = "division"
+    scope_public_upward = True
 
     class Meta:
         verbose_name = _("organization")

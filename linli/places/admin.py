@@ -41,11 +41,20 @@ class BookingAdmin(admin.ModelAdmin):
     list_display = ["room", "start", "end", "status", "booked_by", "purpose"]
     list_filter = ["status"]
     search_fields = ["purpose", "room__name"]
-    raw_id_fields = ["room", "series", "booked_by", "decided_by", "cancelled_by"]
     date_hierarchy = "start"
+    # Bookings are made and decided through the services, which enforce the no-overlap rule.
+    readonly_fields = ["room", "series", "start", "end", "status", "booked_by", "decided_by", "decided_at",
+                       "cancelled_by", "cancelled_at"]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(BookingSeries)
 class BookingSeriesAdmin(admin.ModelAdmin):
     list_display = ["room", "purpose", "start_date", "end_date", "booked_by"]
-    raw_id_fields = ["room", "booked_by"]
+    readonly_fields = ["room", "booked_by", "weekdays", "start_date", "end_date", "start_time", "end_time",
+                       "skipped"]
+
+    def has_add_permission(self, request):
+        return False

@@ -33,7 +33,7 @@ class ServiceModelForm(forms.ModelForm):
 
 class SiteForm(ServiceModelForm):
     coords_gcj02 = forms.BooleanField(
-        label=_("The coordinates are GCJ-02 (from a Chinese map app such as Amap, Tencent or Baidu)"),
+        label=_("The coordinates are GCJ-02 (from a Chinese map app such as Amap or Tencent Maps)"),
         required=False, initial=True,
         help_text=_("Tick this when you copied the point from a Chinese map app; Linli stores WGS-84."))
 
@@ -53,20 +53,39 @@ class SiteForm(ServiceModelForm):
         self.fields["station"].help_text = _("Only for a point: the station of the same community.")
         if self.instance.pk:
             self.fields["coords_gcj02"].initial = False
+        self.fields["lat"].label, self.fields["lng"].label = _("latitude"), _("longitude")
         for name in ("lat", "lng"):
             self.fields[name].widget.attrs.update({"step": "any", "inputmode": "decimal"})
 
 
 class OpeningHoursRowForm(forms.Form):
-    weekday = forms.TypedChoiceField(label=_("weekday"), choices=WEEKDAYS, coerce=int)
-    opens = forms.TimeField(label=_("opens"), widget=TIME)
-    closes = forms.TimeField(label=_("closes"), widget=TIME)
+    """One opening interval. A row left entirely empty is ignored (the blank extra rows, or a cleared row)."""
+
+    weekday = forms.TypedChoiceField(label=_("weekday"), choices=[("", "—"), *WEEKDAYS], coerce=int,
+                                     empty_value=None, required=False)
+    opens = forms.TimeField(label=_("opens"), widget=TIME, required=False)
+    closes = forms.TimeField(label=_("closes"), widget=TIME, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # the rows have one header, not a label per input
+            field.widget.attrs["aria-label"] = field.label
 
     def clean(self):
         data = super().clean()
-        if data.get("opens") and data.get("closes") and data["closes"] <= data["opens"]:
+        given = [name for name in ("weekday", "opens", "closes") if data.get(name) is not None]
+        if given and len(given) < 3:
+            for name in {"weekday", "opens", "closes"} - set(given):
+                self.add_error(name, forms.Field.default_error_messages["required"])
+        elif data.get("opens") and data.get("closes") and data["closes"] <= data["opens"]:
             self.add_error("closes", _("Closing time must be after opening time."))
         return data
+
+    def interval(self):
+        data = self.cleaned_data
+        if data.get("DELETE") or data.get("weekday") is None:
+            return None
+        return data["weekday"], data["opens"], data["closes"]
 
 
 OpeningHoursFormSet = forms.formset_factory(OpeningHoursRowForm, extra=2, can_delete=True, max_num=28,

@@ -43,6 +43,7 @@ class Site(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_field = "division"
+    scope_public_upward = True
 
     class Meta:
         verbose_name = _("site")
@@ -130,6 +131,7 @@ class Room(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_field = "site__division"
+    scope_public_upward = True
 
     class Meta:
         verbose_name = _("room")

@@ -20,7 +20,8 @@ def site_list(*, user, q: str = ""):
 
 
 def site_list_with_counts(*, user, q: str = ""):
-    return site_list(user=user, q=q).annotate(room_count=Count("rooms", distinct=True))
+    return (site_list(user=user, q=q).annotate(room_count=Count("rooms", distinct=True))
+            .order_by("division__path", "-is_neighborhood_center", "name"))
 
 
 def site_detail(*, user):
@@ -100,6 +101,7 @@ def opening_intervals(*, site, day: dt.date) -> list[tuple[dt.time, dt.time]]:
 
 
 WEEK_FIRST_HOUR, WEEK_LAST_HOUR, SLOT_PX = 7, 22, 40
+WEEKDAY_LABELS = dict(OpeningHours._meta.get_field("weekday").choices)  # short: 周一 … 周日
 
 
 def week_monday(day: dt.date) -> dt.date:
@@ -136,7 +138,7 @@ def room_week(*, room, user, monday: dt.date) -> dict:
             events.append({"booking": b, "start": start, "end": end,
                            "visible": manager or b.booked_by_id == user.pk,
                            "top": top * SLOT_PX // 60, "height": max((bottom - top) * SLOT_PX // 60, 18)})
-        columns.append({"date": day, "slots": slots, "events": events, "exception": cal.exception(day),
+        columns.append({"date": day, "label": WEEKDAY_LABELS[day.weekday()], "slots": slots, "events": events, "exception": cal.exception(day),
                         "today": day == timezone.localdate()})
     return {"monday": monday, "hours": hours, "columns": columns,
             "prev": monday - dt.timedelta(days=7), "next": monday + dt.timedelta(days=7),

@@ -160,7 +160,7 @@ def _room_save(room: Room) -> Room:
     if room.function == Room.Function.CUSTOM and not room.custom_function.strip():
         raise ValidationError({"custom_function": _("Name the room's function.")})
     if room.max_booking_hours is not None and room.max_booking_hours < 1:
-        raise ValidationError({"max_booking_hours": _("A booking may last at least one hour.")})
+        raise ValidationError({"max_booking_hours": _("The longest booking must be at least one hour.")})
     room.full_clean()
     room.save()
     return room

@@ -104,8 +104,7 @@ def site_hours(request, pk):
                                   initial=initial, prefix="hours")
     exc_form = OpeningExceptionForm(request.POST if "add_exception" in request.POST else None)
     if "save_hours" in request.POST and formset.is_valid():
-        rows = [(f.cleaned_data["weekday"], f.cleaned_data["opens"], f.cleaned_data["closes"])
-                for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        rows = [f.interval() for f in formset.forms if f.interval()]
         try:
             services.opening_hours_set(site=site, by=request.user, hours=rows)
         except ValidationError as e:
@@ -192,7 +191,7 @@ def room_detail(request, pk):
                 messages.success(request, _("Request sent. You will see here when it is approved."))
             return redirect("places:booking_detail", pk=booking.pk)
     monday = _week_of(request)
-    if form.is_bound and form.is_valid():  # show the week the user tried to book
+    if form.is_bound and form.cleaned_data.get("date"):  # show the week the user tried to book
         monday = selectors.week_monday(form.cleaned_data["date"])
     return render(request, "places/room_detail.html", {
         "room": room, "form": form, "week": selectors.room_week(room=room, user=request.user, monday=monday),

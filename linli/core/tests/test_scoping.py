@@ -61,3 +61,21 @@ def test_similar_path_prefix_does_not_leak(county, make_user):
     for d in Division.objects.exclude(path__startswith=county["A"].path).filter(level="community"):
         SiteFactory(division=d)
     assert Site.objects.visible_to(staff).count() == 0
+
+
+def test_public_records_are_seen_from_below_but_not_across(county, make_user):
+    """A resident granted at grid A1 sees community A's centers (public upward), never B's."""
+    resident = make_user(Role.Kind.RESIDENT, county["A1"])
+    in_a = SiteFactory(division=county["A"])
+    SiteFactory(division=county["B"])
+    assert list(Site.objects.visible_to(resident)) == [in_a]
+
+
+def test_private_records_are_not_seen_from_below(county, make_user):
+    from linli.core.testing import PersonFactory
+    from linli.people.models import Person
+
+    grid_worker = make_user(Role.Kind.GRID_WORKER, county["A1"])
+    PersonFactory(division=county["A"])  # registered at the community, above the grid
+    mine = PersonFactory(division=county["A1"])
+    assert list(Person.objects.visible_to(grid_worker)) == [mine]

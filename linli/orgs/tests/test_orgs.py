@@ -55,7 +55,7 @@ def test_staff_creates_and_edits_through_the_pages(client, county, make_user, or
 @pytest.mark.parametrize("role,division,get_a,get_b,patch_a", [
     ("county_admin", "county", 200, 200, 200),
     ("community_staff", "A", 200, 404, 200),
-    ("grid_worker", "A1", 404, 404, 404),  # an organization at community A is above grid A1
+    ("grid_worker", "A1", 200, 404, 403),  # organisations are public upward: A1 sees community A's
     ("volunteer", "A", 200, 404, 403),
 ])
 def test_api_matrix(county, make_user, orgs, role, division, get_a, get_b, patch_a):
