@@ -147,6 +147,7 @@ def build(*, households_per_grid: int = 60, seed: int = 360724) -> list[Login]:
     _orgs(county, communities, rng)
     resident_person = _people(grids, tags, rng, households_per_grid)
     logins = _users(county, communities, grids, resident_person)
+    _bookings(rng)
     for extend in _EXTENSIONS:
         extend(rng=rng, logins=logins)
     return logins
@@ -259,6 +260,38 @@ def _users(county, communities, grids, resident_person) -> list[Login]:
         if username == "resident":
             Person.objects.filter(pk=resident_person.pk).update(user=user)
     return logins
+
+
+def _bookings(rng):
+    """A fortnight of room bookings and a weekly series, made through the booking services so the
+    demo calendars obey the same rules as real ones (opening hours, no overlap, approval)."""
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from linli.places import services
+
+    staff = User.objects.get(username="staff")
+    resident = User.objects.get(username="resident")
+    today = timezone.localdate()
+    rooms = list(Room.objects.filter(bookable=True, site__division__name="东门社区").select_related("site"))
+    purposes = ["青年读书会", "社区党员学习", "老年书法兴趣班", "广场舞排练", "亲子阅读", "志愿者培训", "业主协商会"]
+    for offset in range(1, 15):
+        day = today + dt.timedelta(days=offset)
+        for room in rooms:
+            for _ in range(rng.randint(0, 2)):
+                hour = rng.randint(9, 16)
+                start = timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+                try:
+                    services.booking_request(room=room, by=rng.choice([staff, resident]),
+                                             start=start, end=start + dt.timedelta(hours=rng.choice([1, 2])),
+                                             purpose=rng.choice(purposes), attendees=rng.randint(5, 25))
+                except ValidationError:
+                    pass  # closed that day or already taken: the rules said no, as they would to a person
+    book_bar = next((r for r in rooms if r.function == Room.Function.BOOK_BAR), None)
+    if book_bar is not None:
+        services.booking_series_create(room=book_bar, by=staff, weekdays=[2], start_date=today,
+                                       end_date=today + dt.timedelta(days=90), start_time=dt.time(19),
+                                       end_time=dt.time(20, 30), purpose="青年读书会（每周三）")
 
 
 @transaction.atomic
