@@ -60,7 +60,9 @@ def cmd_demo(opts):
 
     call_command("migrate", interactive=False, verbosity=0)
     if opts.reset:
-        generator.wipe()
+        # The demo database holds nothing but the demo: erasing it is simpler and surer than
+        # unpicking every feature's demo records.
+        call_command("flush", interactive=False, verbosity=0)
     if generator.exists():
         print("The demo county is already there (use --reset to rebuild it).")
         logins = None
@@ -161,7 +163,7 @@ def main(argv=None):
     p = sub.add_parser("demo", help="build the demo county and serve it")
     p.add_argument("--bind", default="127.0.0.1:8000")
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--reset", action="store_true", help="rebuild the demo county")
+    p.add_argument("--reset", action="store_true", help="erase the database and rebuild the demo county")
     p.add_argument("--no-serve", action="store_true", help="build and print, do not serve")
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("serve", help="serve with gunicorn")

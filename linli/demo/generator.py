@@ -100,7 +100,7 @@ def exists() -> bool:
 
 @transaction.atomic
 def build(*, households_per_grid: int = 60, seed: int = 360724) -> list[Login]:
-    """Create the demo county. Refuses to run twice (call `wipe()` first)."""
+    """Create the demo county. Refuses to run twice (`linli demo --reset` erases the database first)."""
     if exists():
         raise RuntimeError("the demo county already exists")
     rng = random.Random(seed)
@@ -292,27 +292,3 @@ def _bookings(rng):
         services.booking_series_create(room=book_bar, by=staff, weekdays=[2], start_date=today,
                                        end_date=today + dt.timedelta(days=90), start_time=dt.time(19),
                                        end_time=dt.time(20, 30), purpose="青年读书会（每周三）")
-
-
-@transaction.atomic
-def wipe() -> None:
-    """Remove the demo county and its users (only records the generator made)."""
-    from linli.places.models import Booking, BookingSeries
-
-    county = Division.objects.filter(code=COUNTY_CODE).first()
-    if county is None:
-        return
-    under = Division.objects.filter(path__startswith=county.path)
-    Booking.objects.filter(room__site__division__in=under).delete()
-    BookingSeries.objects.filter(room__site__division__in=under).delete()
-    Membership.objects.filter(person__is_demo=True).delete()
-    Person.objects.filter(is_demo=True).delete()
-    Household.objects.filter(is_demo=True).delete()
-    Site.objects.filter(division__in=under, practice_role=Site.PracticeRole.POINT).delete()
-    Site.objects.filter(division__in=under).delete()
-    Organization.objects.filter(division__in=under).delete()
-    Role.objects.filter(division__in=under).delete()
-    User.objects.filter(username__in=["admin", "county", "staff", "site", "grid", "tutor", "volunteer",
-                                      "resident"]).delete()
-    for d in under.order_by("-path"):
-        d.delete()
