@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from linli.activities.api import register as register_activities
 from linli.cases.api import register as register_cases
+from linli.classroom.api import register as register_classroom
 from linli.coverage.api import register as register_coverage
 from linli.divisions.api import register as register_divisions
 from linli.grids.api import register as register_grids
@@ -16,7 +17,8 @@ from linli.volunteers.api import register as register_volunteers
 
 router = DefaultRouter()
 for register in (register_divisions, register_places, register_people, register_orgs,
-                 register_activities, register_volunteers, register_cases, register_grids, register_coverage):
+                 register_activities, register_volunteers, register_cases, register_grids, register_coverage,
+                 register_classroom):
     register(router)
 
 urlpatterns = [

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "linli.cases",
     "linli.grids",
     "linli.coverage",
+    "linli.classroom",
     "linli.demo",
 ]
 
