@@ -182,6 +182,9 @@ def main(argv=None):
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_stats)
     sub.add_parser("compilemessages", help="compile translations").set_defaults(func=cmd_compilemessages)
+    # The 15-minute service circle (issue 5): `linli coverage import-network|run|site`.
+    from linli.coverage.cli import add_parser as add_coverage_parser
+    add_coverage_parser(sub, setup=_setup)
     p = sub.add_parser("manage", help="any Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)

@@ -1,0 +1,92 @@
+"""Reads for the 15-minute service circle: scoped runs, the dashboard figures, uncovered households."""
+
+from __future__ import annotations
+
+import numpy as np
+from django.db.models import Q
+
+from linli.accounts.models import Role
+from linli.coverage.models import CoverageRun, StreetNetwork
+from linli.divisions.models import Division
+from linli.people.models import Household
+
+# Counts and shares reveal no one's personal data, so any grant shows its subtree's runs.
+ALL_ROLES = Role.Kind.values
+
+
+def runs_visible(*, user):
+    return CoverageRun.objects.visible_to(user, roles=ALL_ROLES)
+
+
+def networks_visible(*, user):
+    return StreetNetwork.objects.visible_to(user, roles=ALL_ROLES)
+
+
+def divisions_visible(*, user):
+    return Division.objects.visible_to(user, roles=ALL_ROLES)
+
+
+def latest_run(*, division: Division, status: str | None = CoverageRun.Status.FINISHED) -> CoverageRun | None:
+    qs = CoverageRun.objects.filter(division=division).select_related("network", "division")
+    if status:
+        qs = qs.filter(status=status).order_by("-finished_at", "-pk")
+    return qs.first()
+
+
+def busy_run(*, division: Division) -> CoverageRun | None:
+    """A run of the division still computing its coverage or its siting."""
+    busy = [CoverageRun.Status.PENDING, CoverageRun.Status.RUNNING]
+    return (CoverageRun.objects.filter(division=division).filter(Q(status__in=busy) | Q(siting_status__in=busy))
+            .order_by("-pk").first())
+
+
+def headline_run(*, user=None) -> CoverageRun | None:
+    """The run behind the dashboard figures: among finished runs (in the user's scope), the one at the
+    broadest division, preferring runs over all neighborhood centers (no function or time filter),
+    then the most recently finished."""
+    qs = CoverageRun.objects.filter(status=CoverageRun.Status.FINISHED)
+    if user is not None:
+        qs = qs.visible_to(user, roles=ALL_ROLES)
+    rows = list(qs.values_list("pk", "division__path", "function", "at_label", "finished_at"))
+    if not rows:
+        return None
+    best = min(rows, key=lambda r: (r[1].count("/"), bool(r[2] or r[3]), -r[4].timestamp(), -r[0]))
+    return CoverageRun.objects.only("pk", "figures", "finished_at").get(pk=best[0])
+
+
+def figures(user=None) -> dict:
+    """`linli stats` section "coverage" (published keys; nulls and {} when no run exists)."""
+    run = headline_run(user=user)
+    out = {"households_within_5min_share": None, "households_within_10min_share": None,
+           "households_within_15min_share": None, "residents_within_15min_share": None,
+           "by_community": {}, "computed_at": None}
+    if run is None:
+        return out
+    overall = run.figures.get("overall", {})
+    h, r = overall.get("households_share", {}), overall.get("residents_share", {})
+    out.update({
+        "households_within_5min_share": h.get("5"), "households_within_10min_share": h.get("10"),
+        "households_within_15min_share": h.get("15"), "residents_within_15min_share": r.get("15"),
+        "by_community": {c["name"]: c["households_share"].get("15") for c in run.figures.get("communities", [])},
+        "computed_at": run.finished_at.isoformat() if run.finished_at else None,
+    })
+    return out
+
+
+def household_rows(*, run: CoverageRun, user, uncovered_only: bool = False) -> list[tuple[int, float, int]]:
+    """(household id, minutes, nearest site id) for the run's households the user may see
+    (Household.objects.visible_to); ``uncovered_only`` keeps those beyond the run's largest threshold
+    (unreachable ones included). Farthest first, unreachable before all."""
+    arrays = run.household_arrays()
+    ids, minutes, sites = arrays["household_id"], arrays["minutes"].astype(float), arrays["site_id"]
+    keep = np.isin(ids, np.fromiter(visible_household_ids(run=run, user=user), dtype=np.int64))
+    if uncovered_only:
+        keep &= ~(minutes <= max(run.thresholds))
+    ids, minutes, sites = ids[keep], minutes[keep], sites[keep]
+    order = np.lexsort((ids, -minutes))
+    return list(zip(ids[order].tolist(), minutes[order].tolist(), sites[order].tolist(), strict=True))
+
+
+def visible_household_ids(*, run: CoverageRun, user) -> set[int]:
+    return set(Household.objects.visible_to(user).filter(division__path__startswith=run.division.path)
+               .values_list("pk", flat=True))
