@@ -15,6 +15,7 @@ urlpatterns = [
     path("activities/", include("linli.activities.urls")),
     path("volunteers/", include("linli.volunteers.urls")),
     path("cases/", include("linli.cases.urls")),
+    path("open311/v2/", include("linli.cases.open311_urls")),
     path("grids/", include("linli.grids.urls")),
     path("coverage/", include("linli.coverage.urls")),
     path("classroom/", include("linli.classroom.urls")),

@@ -1,6 +1,16 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
     name = "linli.cases"
     label = "cases"
+    verbose_name = _("Residents' voice")
+
+    def ready(self):
+        from linli.cases import demo, selectors
+        from linli.core.stats import register_section
+        from linli.demo.generator import register_extension
+
+        register_section("cases", selectors.figures)
+        register_extension(demo.extend)

@@ -1,0 +1,416 @@
+"""Pages for cases. Thin: cases come through selectors (out of scope = 404), writes through services."""
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from django.views.decorators.http import require_POST
+
+from linli.cases import forms as f
+from linli.cases import selectors, services
+from linli.cases.models import Attachment, Case, Kind, NightTalk, ServiceItem
+from linli.core.audit import audit_access
+from linli.divisions.models import Division
+
+S = Case.Status
+
+
+def _case(request, pk) -> Case:
+    return get_object_or_404(selectors.case_detail(user=request.user), pk=pk)
+
+
+def _staff_only(request):
+    if not selectors.is_staff(request.user):
+        raise PermissionDenied
+
+
+# Residents ----------------------------------------------------------------------------------------
+
+@login_required
+def home(request):
+    """My cases, with the two big buttons; staff and volunteers also see where their work is."""
+    mine = selectors.my_cases(user=request.user)[:30]
+    return render(request, "cases/home.html", {
+        "cases": mine, "is_staff": selectors.is_staff(request.user),
+        "offers": selectors.offers(user=request.user).count()})
+
+
+@login_required
+def new(request, kind):
+    """A resident orders a service or raises a concern: choose, (say a word,) send — three taps."""
+    if kind not in (Kind.ORDER, Kind.CONCERN):
+        raise PermissionDenied
+    form = f.ResidentCaseForm(request.POST or None, request.FILES or None, kind=kind)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            case = services.case_create(by=request.user, kind=kind, service=d["service"],
+                                        description=d["description"], address=d["address"],
+                                        files=[d["photo"]] if d.get("photo") else [])
+        except ValidationError as e:
+            f.apply_errors(form, e, rename={"file": "photo"})
+        else:
+            messages.success(request, _("Sent. The community will get back to you; follow its progress here."))
+            return redirect("cases:detail", pk=case.pk)
+    title = _("Order a service") if kind == Kind.ORDER else _("Raise a concern")
+    return render(request, "cases/new.html", {"form": form, "title": title, "kind": kind},
+                  status=400 if form.errors else 200)
+
+
+# Staff intake -------------------------------------------------------------------------------------
+
+@login_required
+def take(request, kind):
+    """Staff take an order or concern for a resident, or a dispute for mediation."""
+    _staff_only(request)
+    if kind == Kind.DISPUTE:
+        form = f.DisputeForm(request.POST or None, user=request.user)
+        title = _("New dispute for mediation")
+    elif kind in (Kind.ORDER, Kind.CONCERN):
+        form = f.StaffCaseForm(request.POST or None, user=request.user, kind=kind)
+        title = _("Take an order for a resident") if kind == Kind.ORDER else _("Take a concern for a resident")
+    else:
+        raise PermissionDenied
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            if kind == Kind.DISPUTE:
+                case = services.case_create(by=request.user, kind=kind, service=d["service"], division=d["division"],
+                                            description=d["description"], priority=d["priority"],
+                                            parties=form.parties(), contact_name=d["applicant"],
+                                            contact_phone=d["applicant_phone"])
+            else:
+                case = services.case_create(by=request.user, kind=kind, service=d["service"], division=d["division"],
+                                            description=d["description"], priority=d["priority"],
+                                            contact_name=d["contact_name"], contact_phone=d["contact_phone"],
+                                            address=d["address"])
+        except ValidationError as e:
+            f.apply_errors(form, e)
+        else:
+            messages.success(request, _("Received as %(n)s.") % {"n": case.number})
+            return redirect("cases:detail", pk=case.pk)
+    return render(request, "cases/new.html", {"form": form, "title": title, "kind": kind, "staff": True},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def inbox(request):
+    """The staff inbox: filters, overdue first, and a one-tap dispatch on new orders."""
+    _staff_only(request)
+    filters = f.InboxFilterForm(request.GET or {"status": "open"}, user=request.user)
+    d = filters.cleaned_data if filters.is_valid() else {"status": "open"}
+    qs = selectors.case_list(user=request.user, kind=d.get("kind") or "", status=d.get("status") or "",
+                             division=d.get("division"), overdue=bool(d.get("overdue")),
+                             q=(d.get("q") or "").strip())
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    from linli.volunteers.models import Team
+
+    return render(request, "cases/inbox.html", {"page": page, "filters": filters, "teams": list(Team.objects.all()),
+                                                "now": timezone.now()})
+
+
+@login_required
+def offers(request):
+    """A volunteer's orders: offered to them or their team; accept or decline, then report."""
+    return render(request, "cases/offers.html", {"cases": selectors.offers(user=request.user)})
+
+
+# One case -----------------------------------------------------------------------------------------
+
+def _action_forms(request, case, bound=None) -> list[tuple[str, str, object]]:
+    """(action, label, form) for each action this user may take on the case now."""
+    user = request.user
+    staff = services.is_staff_for(user, case)
+    worker = case.kind == Kind.ORDER and services.is_worker_for(user, case)
+    requester = services.is_requester(user, case)
+    legal = {a for a in services.TRANSITIONS if services.target_status(case, a)}
+    out = []
+
+    def add(action, label, form):
+        if bound is not None and bound[0] == action:
+            form = bound[1]
+        out.append((action, label, form))
+
+    if worker and not staff and "accept" in legal:
+        add("accept", _("Accept"), None)
+        add("decline", _("Decline"), f.ReasonForm())
+    if staff and "accept" in legal and case.organization_id:
+        add("accept", _("Accept for the organization"), None)
+    if worker and "complete" in legal:
+        add("complete", _("Report as done"), f.CompleteForm())
+    if requester and "rate" in legal:
+        add("rate", _("Rate"), f.RateForm())
+    if staff:
+        if "dispatch" in legal:
+            add("dispatch", _("Dispatch") if case.kind == Kind.ORDER else _("Assign a handler"),
+                f.DispatchForm(case=case, user=user))
+        if "close" in legal and (case.status != S.ESCALATED or services.is_county_for(user, case)):
+            add("close", _("Close with an answer") if case.kind != Kind.DISPUTE else _("Record the outcome"),
+                f.CloseForm(case=case))
+        if case.kind == Kind.DISPUTE and case.status in (S.IN_PROGRESS, S.ESCALATED):
+            add("session", _("Record a mediation session"), f.SessionForm())
+        if "escalate" in legal:
+            add("escalate", _("Escalate to the county"), f.ReasonForm())
+        if "reassign" in legal:
+            add("reassign", _("Reassign"), f.ReassignForm(case=case, user=user))
+        if "cancel_dispatch" in legal:
+            add("cancel_dispatch", _("Cancel the dispatch"), f.ReasonForm())
+        if "duplicate" in legal:
+            add("duplicate", _("Mark as a duplicate"), f.DuplicateForm())
+        if "reopen" in legal:
+            add("reopen", _("Reopen"), f.ReasonForm())
+        if case.status == S.CLOSED and case.followed_up_at is None:
+            add("follow_up", _("Record the follow-up visit"), f.FollowUpForm())
+        add("note", _("Note or reply"), f.NoteForm())
+    if (requester or staff) and "withdraw" in legal:
+        add("withdraw", _("Withdraw"), f.OptionalReasonForm())
+    if case.is_open and (requester or staff or worker):
+        add("attach", _("Add a photo or PDF"), f.AttachForm())
+    return out
+
+
+def _detail(request, case, bound=None, status=200):
+    staff = services.is_staff_for(request.user, case)
+    if staff and case.kind == Kind.DISPUTE:
+        # The parties' names and phones are personal data: every view is logged.
+        audit_access(request=request, action="view", model="cases.Case", object_ids=[case.pk], fields=["parties"])
+    events = case.events.select_related("by").order_by("at", "pk")
+    if not staff:
+        events = events.filter(public=True)
+    return render(request, "cases/detail.html", {
+        "case": case, "events": events, "staff": staff, "actions": _action_forms(request, case, bound),
+        "attachments": case.attachments.all(), "parties": case.parties.all() if staff else [],
+        "sessions": case.sessions.select_related("mediator") if staff else [],
+        "overdue": case.is_overdue}, status=status)
+
+
+@login_required
+def detail(request, pk):
+    return _detail(request, _case(request, pk))
+
+
+def _original(request, n):
+    return get_object_or_404(selectors.case_detail(user=request.user), pk=n)
+
+
+# action → (form factory, service call)
+ACTIONS = {
+    "dispatch": (lambda r, c, d=None, fs=None: f.DispatchForm(d, case=c, user=r.user),
+                 lambda r, c, d: services.case_dispatch(case=c, by=r.user, team=d.get("team"),
+                                                        volunteer=d.get("volunteer"), note=d.get("note", ""),
+                                                        organization=d.get("organization"),
+                                                        assignee=d.get("assignee"))),
+    "accept": (None, lambda r, c, d: services.case_accept(case=c, by=r.user)),
+    "decline": (lambda r, c, d=None, fs=None: f.ReasonForm(d),
+                lambda r, c, d: services.case_decline(case=c, by=r.user, reason=d["reason"])),
+    "reassign": (lambda r, c, d=None, fs=None: f.ReassignForm(d, case=c, user=r.user),
+                 lambda r, c, d: services.case_reassign(case=c, by=r.user, reason=d["reason"], team=d.get("team"),
+                                                        volunteer=d.get("volunteer"),
+                                                        organization=d.get("organization"),
+                                                        assignee=d.get("assignee"))),
+    "cancel_dispatch": (lambda r, c, d=None, fs=None: f.ReasonForm(d),
+                        lambda r, c, d: services.case_cancel_dispatch(case=c, by=r.user, reason=d["reason"])),
+    "complete": (lambda r, c, d=None, fs=None: f.CompleteForm(d, fs),
+                 lambda r, c, d: services.case_complete(case=c, by=r.user, report=d["report"], hours=d.get("hours"),
+                                                        files=[d["photo"]] if d.get("photo") else [])),
+    "rate": (lambda r, c, d=None, fs=None: f.RateForm(d),
+             lambda r, c, d: services.case_rate(case=c, by=r.user, rating=d["rating"], comment=d["comment"])),
+    "escalate": (lambda r, c, d=None, fs=None: f.ReasonForm(d),
+                 lambda r, c, d: services.case_escalate(case=c, by=r.user, reason=d["reason"])),
+    "close": (lambda r, c, d=None, fs=None: f.CloseForm(d, case=c),
+              lambda r, c, d: services.case_close(case=c, by=r.user, answer=d["answer"], resolution=d["resolution"],
+                                                  agreement_terms=d.get("agreement_terms", ""),
+                                                  performance=d.get("performance", ""),
+                                                  referred_to=d.get("referred_to", ""))),
+    "withdraw": (lambda r, c, d=None, fs=None: f.OptionalReasonForm(d),
+                 lambda r, c, d: services.case_withdraw(case=c, by=r.user, reason=d["reason"])),
+    "duplicate": (lambda r, c, d=None, fs=None: f.DuplicateForm(d),
+                  lambda r, c, d: services.case_mark_duplicate(case=c, by=r.user,
+                                                               original=_original(r, d["original"]))),
+    "reopen": (lambda r, c, d=None, fs=None: f.ReasonForm(d),
+               lambda r, c, d: services.case_reopen(case=c, by=r.user, reason=d["reason"])),
+    "note": (lambda r, c, d=None, fs=None: f.NoteForm(d),
+             lambda r, c, d: services.case_note(case=c, by=r.user, text=d["text"], public=d["public"])),
+    "session": (lambda r, c, d=None, fs=None: f.SessionForm(d),
+                lambda r, c, d: services.mediation_session_add(case=c, by=r.user, held_at=d["held_at"],
+                                                               place=d["place"], record=d["record"])),
+    "follow_up": (lambda r, c, d=None, fs=None: f.FollowUpForm(d),
+                  lambda r, c, d: services.case_follow_up(case=c, by=r.user, note=d["note"])),
+    "attach": (lambda r, c, d=None, fs=None: f.AttachForm(d, fs),
+               lambda r, c, d: services.case_attach(case=c, by=r.user, files=[d["file"]])),
+}
+RENAME = {"file": "photo", "text": "text", "original": "original"}
+
+
+@login_required
+@require_POST
+def act(request, pk, action):
+    """One action on one case; on an error the page comes back with the form as typed."""
+    case = _case(request, pk)
+    if action not in ACTIONS:
+        raise PermissionDenied
+    make_form, call = ACTIONS[action]
+    form = make_form(request, case, request.POST, request.FILES) if make_form else None
+    if form is None or form.is_valid():
+        try:
+            call(request, case, form.cleaned_data if form else {})
+        except ValidationError as e:
+            if form is None:
+                messages.error(request, " ".join(e.messages))
+                return redirect("cases:detail", pk=case.pk)
+            f.apply_errors(form, e, rename={"file": "photo" if "photo" in form.fields else "file"})
+        else:
+            messages.success(request, _("Done."))
+            if request.POST.get("next") == "inbox":
+                return redirect("cases:inbox")
+            return redirect("cases:detail", pk=case.pk)
+    return _detail(request, _case(request, pk), bound=(action, form),
+                   status=400)
+
+
+@login_required
+def attachment(request, pk, att):
+    case = _case(request, pk)
+    a = get_object_or_404(Attachment, pk=att, case=case)
+    return FileResponse(a.file.open("rb"), content_type=a.content_type, as_attachment=not a.is_image,
+                        filename=a.name)
+
+
+# Night talks --------------------------------------------------------------------------------------
+
+@login_required
+def night_talks(request):
+    _staff_only(request)
+    from django.db.models import Count, Q
+
+    talks = NightTalk.objects.visible_to(request.user).select_related("division").annotate(
+        raised=Count("opinions"), answered=Count("opinions", filter=Q(opinions__status=S.CLOSED)))[:50]
+    return render(request, "cases/night_talks.html", {"talks": talks})
+
+
+@login_required
+def night_talk_new(request):
+    _staff_only(request)
+    form = f.NightTalkForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            talk = services.night_talk_record(
+                by=request.user, division=d["division"], title=d["title"], held_at=d["held_at"], place=d["place"],
+                attendees=d["attendees"], minutes=d["minutes"],
+                opinions=[(d["category"], line) for line in form.opinion_lines()])
+        except ValidationError as e:
+            f.apply_errors(form, e)
+        else:
+            messages.success(request, _("Recorded, with %(n)d opinions to follow up.") % {"n": talk.opinions.count()})
+            return redirect("cases:night_talk", pk=talk.pk)
+    return render(request, "cases/new.html", {"form": form, "title": _("Record a city night talk")},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def night_talk(request, pk):
+    talk = get_object_or_404(NightTalk.objects.visible_to(request.user).select_related("division"), pk=pk)
+    return render(request, "cases/night_talk.html", {
+        "talk": talk, "opinions": talk.opinions.select_related("service", "assignee").order_by("pk")})
+
+
+# Public board -------------------------------------------------------------------------------------
+
+def board_index(request):
+    communities = Division.objects.filter(level=Division.Level.COMMUNITY).order_by("path")
+    return render(request, "cases/board_index.html", {"communities": communities})
+
+
+def board(request, division_id):
+    """"You said, we did" for one community: anonymised, no login."""
+    division = get_object_or_404(Division, pk=division_id, level=Division.Level.COMMUNITY)
+    return render(request, "cases/board.html", {"division": division, **selectors.board(division=division)})
+
+
+# Figures and the mediation ledger -----------------------------------------------------------------
+
+@login_required
+def figures(request):
+    _staff_only(request)
+    return render(request, "cases/figures.html", {
+        "total": selectors.figures(request.user), "rows": selectors.community_rows(request.user),
+        "top": selectors.top_categories(request.user), "kinds": dict(Kind.choices)})
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """Text starting with = + - @ (or a tab/CR) is prefixed with ' so no spreadsheet runs it as a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+LEDGER_HEADERS = [gettext_noop("No."), gettext_noop("Case number"), gettext_noop("Received"), gettext_noop("Community"), gettext_noop("Kind of dispute"),
+                  gettext_noop("Parties"), gettext_noop("Facts"), gettext_noop("Mediator"), gettext_noop("Mediation sessions"), gettext_noop("Outcome"),
+                  gettext_noop("Agreement terms"), gettext_noop("How, where and when carried out"), gettext_noop("Referred to"), gettext_noop("Closed"),
+                  gettext_noop("Left the community"), gettext_noop("Follow-up visit")]
+
+
+@login_required
+def ledger(request):
+    """The people's mediation ledger (人民调解台账) as .xlsx, from the dispute cases; access is audited
+    (it names the parties)."""
+    if not selectors.can_see_ledger(request.user):
+        raise PermissionDenied
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    form = f.LedgerForm(request.GET or None, user=request.user)
+    d = form.cleaned_data if form.is_valid() else {}
+    year = d.get("year") or timezone.localdate().year
+    disputes = list(selectors.ledger_disputes(user=request.user, year=year, division=d.get("division")))
+    wb = Workbook()
+    ws = wb.active
+    ws.title = str(year)
+    ws.append([_("People's mediation ledger %(year)s") % {"year": year}])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([_(h) for h in LEDGER_HEADERS])
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    outcome = {Case.Resolution.RESOLVED: _("Agreement reached"), Case.Resolution.UNRESOLVED: _("Mediation failed"),
+               Case.Resolution.WITHDRAWN: _("Withdrawn"), Case.Resolution.DUPLICATE: _("Duplicate")}
+    for i, c in enumerate(disputes, start=1):
+        parties = "；".join(f"{p.get_role_display()}：{p.name}" for p in c.parties.all())
+        sessions = "；".join(f"{timezone.localtime(s.held_at):%Y-%m-%d} {s.record[:60]}" for s in c.sessions.all())
+        row = [i, c.number, timezone.localtime(c.created_at).date(), c.division.name, str(c.service), parties,
+               c.description, str(c.assignee or ""), sessions,
+               outcome.get(c.resolution, c.get_status_display()), c.agreement_terms, c.performance, c.referred_to,
+               timezone.localtime(c.closed_at).date() if c.closed_at else "",
+               _("yes") if c.escalations else _("no"),
+               c.follow_up_note if c.followed_up_at else ""]
+        ws.append([safe_cell(v) for v in row])
+    for col, width in zip("ABCDEFGHIJKLMNOP", (5, 12, 11, 12, 14, 26, 40, 10, 40, 12, 36, 28, 16, 11, 8, 28),
+                          strict=True):
+        ws.column_dimensions[col].width = width
+    for row in ws.iter_rows(min_row=3):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    audit_access(request=request, action="export", model="cases.Case", object_ids=[c.pk for c in disputes],
+                 fields=["parties"], query=f"ledger {year}")
+    buf = io.BytesIO()
+    wb.save(buf)
+    response = HttpResponse(buf.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="mediation-ledger-{year}.xlsx"'
+    return response
+
+
+def services_page(request):
+    """The service catalogue (public): what residents can order."""
+    items = ServiceItem.objects.filter(active=True, kind=Kind.ORDER).select_related("delivery").order_by("order")
+    return render(request, "cases/catalogue.html", {"items": items})
