@@ -1,6 +1,14 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ActivitiesConfig(AppConfig):
     name = "linli.activities"
     label = "activities"
+    verbose_name = _("Civilization-practice activities")
+
+    def ready(self):
+        from linli.activities import selectors
+        from linli.core.stats import register_section
+
+        register_section("activities", selectors.figures)

@@ -1,0 +1,163 @@
+"""Volunteer pages and API: the phone page, the shift QR flow, confirming hours, certificate and its
+public verification, the API authorisation matrix, bounded queries, figures."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from linli.accounts.models import Role
+from linli.activities.testing import activity, resident, shift_to
+from linli.core import stats
+from linli.core.testing import SiteFactory
+from linli.volunteers import services
+from linli.volunteers.models import Certificate, ServiceRecord, Team
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(county, make_user):
+    return make_user(Role.Kind.COMMUNITY_STAFF, county["A"])
+
+
+@pytest.fixture
+def occ(staff, county):
+    return activity(by=staff, site=SiteFactory(division=county["A"])).occurrences.get()
+
+
+def volunteer(county, letter="A1"):
+    user = resident(county[letter])
+    return services.volunteer_register(person=user.person, by=user, teams=Team.objects.filter(code="youth"))
+
+
+def record(staff, v, hours="3", confirm=True):
+    now = timezone.now()
+    rec = services.service_record_add(volunteer=v, by=staff, content="清洁家园", start=now - dt.timedelta(hours=float(hours) + 2),
+                                      end=now - dt.timedelta(hours=1), hours=Decimal(hours))
+    return services.service_record_confirm(record=rec, by=staff) if confirm else rec
+
+
+def test_resident_joins_from_the_phone_page(client, county):
+    user = resident(county["A1"])
+    client.force_login(user)
+    assert "join" in client.get(reverse("volunteers:home")).content.decode()
+    client.post(reverse("volunteers:join"), {"teams": [Team.objects.get(code="women").pk], "skills": "急救"})
+    assert user.person.volunteer.teams.get().code == "women"
+
+
+def test_volunteer_checks_in_and_out_of_a_shift_from_the_door_code(client, staff, occ, county):
+    v = volunteer(county)
+    shift = services.shift_create(occurrence=occ, by=staff, role="引导员", needed=2)
+    signup = services.shift_signup(shift=shift, volunteer=v, by=v.person.user)
+    now = timezone.now()
+    shift.start, shift.end = now - dt.timedelta(minutes=20), now + dt.timedelta(hours=1)
+    shift.save()
+    shift_to(occ, start=shift.start, end=shift.end)
+    client.force_login(v.person.user)
+    page = client.get(reverse("activities:checkin", args=[occ.pk, occ.checkin_token])).content.decode()
+    assert "shift-checkin" in page
+    client.post(reverse("volunteers:signup_checkin", args=[signup.pk]), {"code": occ.checkin_token})
+    client.post(reverse("volunteers:signup_checkout", args=[signup.pk]), {"code": occ.checkin_token})
+    rec = ServiceRecord.objects.get(volunteer=v)
+    assert rec.status == "pending" and rec.source == "checkin"
+
+
+def test_organiser_confirms_pending_hours_from_the_list(client, staff, county):
+    v = volunteer(county)
+    rec = record(staff, v, confirm=False)
+    client.force_login(staff)
+    assert v.person.name in client.get(reverse("volunteers:records_pending")).content.decode()
+    client.post(reverse("volunteers:record_confirm", args=[rec.pk]))
+    rec.refresh_from_db()
+    assert rec.status == "confirmed" and rec.verified_by == staff
+
+
+def test_volunteer_page_shows_hours_stars_and_points(client, staff, county):
+    v = volunteer(county)
+    record(staff, v, "3")
+    client.force_login(v.person.user)
+    r = client.get(reverse("volunteers:home"))
+    assert r.context["summary"]["hours"] == Decimal("3") and r.context["summary"]["points"] == 30
+
+
+def test_certificate_has_a_qr_that_opens_a_public_verification_page(client, staff, county):
+    v = volunteer(county)
+    record(staff, v, "3")
+    client.force_login(v.person.user)
+    r = client.post(reverse("volunteers:certificate_issue", args=[v.pk]), follow=True)
+    cert = Certificate.objects.get(volunteer=v)
+    body = r.content.decode()
+    verify = reverse("volunteers:verify", args=[cert.token])
+    assert "<svg" in body and verify in body and cert.number in body
+    client.logout()
+    public = client.get(verify)
+    assert public.status_code == 200 and cert.number in public.content.decode()
+    assert v.person.name not in public.content.decode()  # masked on the public page
+    assert client.get(reverse("volunteers:verify", args=["forged"])).status_code == 404
+
+
+def test_other_communitys_volunteer_is_404(client, staff, county, make_user):
+    v = volunteer(county)
+    client.force_login(make_user(Role.Kind.COMMUNITY_STAFF, county["B"]))
+    assert client.get(reverse("volunteers:volunteer_detail", args=[v.pk])).status_code == 404
+
+
+def api(user):
+    c = APIClient()
+    c.force_authenticate(user)
+    return c
+
+
+@pytest.mark.parametrize("role,list_count,confirm_status", [
+    ("staff_a", 1, 200), ("staff_b", 0, 404), ("county", 1, 200), ("self", 1, 403), ("other_resident", 0, 404)])
+def test_service_record_authorisation_matrix(staff, county, make_user, role, list_count, confirm_status):
+    v = volunteer(county)
+    rec = record(staff, v, confirm=False)
+    users = {"staff_a": staff, "staff_b": make_user(Role.Kind.COMMUNITY_STAFF, county["B"]),
+             "county": make_user(Role.Kind.COUNTY_ADMIN, county["county"]), "self": v.person.user,
+             "other_resident": resident(county["A2"])}
+    c = api(users[role])
+    assert c.get("/api/service-records/").json()["count"] == list_count
+    assert c.post(f"/api/service-records/{rec.pk}/confirm/").status_code == confirm_status
+
+
+def test_redeem_through_the_api_refuses_beyond_balance(staff, county):
+    v = volunteer(county)
+    record(staff, v, "3")
+    reward = services.reward_create(division=county["A"], by=staff, name="毛巾", cost=20, stock=3)
+    c = api(v.person.user)
+    assert c.post(f"/api/rewards/{reward.pk}/redeem/", {"quantity": 1}, format="json").status_code == 201
+    r = c.post(f"/api/rewards/{reward.pk}/redeem/", {"quantity": 1}, format="json")
+    assert r.status_code == 400 and "quantity" in r.json()
+
+
+def test_volunteer_list_query_count_is_bounded(staff, county, django_assert_max_num_queries):
+    for _ in range(15):
+        record(staff, volunteer(county), "2")
+    c = api(staff)
+    c.get("/api/volunteers/")
+    with django_assert_max_num_queries(8):
+        assert c.get("/api/volunteers/").json()["count"] == 15
+
+
+def test_figures_have_the_published_keys(staff, county, occ):
+    from linli.activities import selectors as activity_selectors
+    from linli.volunteers import selectors as volunteer_selectors
+
+    # Registered as `linli stats` sections; called directly so other apps' sections do not interfere.
+    assert stats._SECTIONS["activities"] is activity_selectors.figures
+    assert stats._SECTIONS["volunteers"] is volunteer_selectors.figures
+    v = volunteer(county)
+    record(staff, v, "120")
+    acts, vols = activity_selectors.figures(None), volunteer_selectors.figures(None)
+    assert set(acts) == {"total", "occurrences", "participants", "by_platform", "by_method", "by_delivery",
+                         "average_review"}
+    assert set(vols) == {"total", "by_team", "confirmed_hours", "by_star", "points_outstanding"}
+    assert vols["by_star"]["1"] == 1 and vols["confirmed_hours"] == 120.0
+    assert vols["points_outstanding"] == 1200
+    assert acts["by_platform"] == {"theory_policy": 1}
+    assert volunteer_selectors.figures(staff)["total"] == 1
