@@ -8,6 +8,10 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Civilization-practice activities")
 
     def ready(self):
+        from linli.activities.home import my_signups
+        from linli.core.home import register_block
+
+        register_block(order=10, template="activities/_home_block.html", context=my_signups)
         from linli.activities import selectors
         from linli.core.stats import register_section
 

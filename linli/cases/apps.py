@@ -8,6 +8,10 @@ class CasesConfig(AppConfig):
     verbose_name = _("Residents' voice")
 
     def ready(self):
+        from linli.cases.home import requests
+        from linli.core.home import register_block
+
+        register_block(order=30, template="cases/_home_block.html", context=requests)
         from linli.cases import demo, selectors
         from linli.core.stats import register_section
         from linli.demo.generator import register_extension

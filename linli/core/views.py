@@ -5,6 +5,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from linli.core import stats
+from linli.core.home import blocks_for
 from linli.core.scoping import role_kinds, user_grants
 from linli.divisions.models import Division
 from linli.places import selectors as place_selectors
@@ -21,6 +22,7 @@ def home(request):
         "is_staff_home": staff,
         "upcoming_bookings": place_selectors.upcoming_bookings_for(user=request.user)[:5],
         "pending_approvals": place_selectors.pending_approvals_for(user=request.user)[:5] if staff else [],
+        "blocks": blocks_for(request),
         "scope_divisions": Division.objects.filter(pk__in={d for _, _, d in user_grants(request.user)}),
     }
     return render(request, "core/home.html", context)

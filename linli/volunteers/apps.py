@@ -21,6 +21,10 @@ class VolunteersConfig(AppConfig):
     verbose_name = _("Volunteer service")
 
     def ready(self):
+        from linli.core.home import register_block
+        from linli.volunteers.home import hours
+
+        register_block(order=20, template="volunteers/_home_block.html", context=hours)
         from linli.core.stats import register_section
         from linli.demo.generator import register_extension
         from linli.volunteers import demo, selectors

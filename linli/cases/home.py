@@ -1,0 +1,13 @@
+from linli.cases import selectors
+
+
+def requests(request):
+    """Residents: their latest requests. Staff: the open and overdue cases of their divisions."""
+    mine = list(selectors.my_cases(user=request.user)[:3])
+    staff = None
+    if selectors.is_staff(request.user):
+        figures = selectors.figures(request.user)
+        staff = {"open": figures["open"], "overdue_share": figures["overdue_share"]}
+    if not mine and staff is None:
+        return {"mine": [], "staff": None}
+    return {"mine": mine, "staff": staff}

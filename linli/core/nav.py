@@ -1,0 +1,51 @@
+"""The navigation each role sees: every place on the top bar (desktop), the role's four main places
+on the bottom bar (phone). Entries whose feature is not installed are left out."""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from linli.core.scoping import role_kinds
+
+STAFF = {"county_admin", "community_staff"}
+ENTRIES = [
+    # key, label, url name, roles that see it (None: everyone), icon
+    ("home", _("Home"), "core:home", None, "⌂"),
+    ("sites", _("Sites"), "places:site_list", None, "▣"),
+    ("activities", _("Activities"), "activities:list", None, "★"),
+    ("volunteers", _("Volunteering"), "volunteers:home", None, "♥"),
+    ("cases", _("Requests"), "cases:home", None, "✉"),
+    ("residents", _("Residents"), "people:household_list", STAFF | {"grid_worker"}, "☰"),
+    ("grids", _("Grids"), "grids:home", STAFF | {"grid_worker"}, "▦"),
+    ("classroom", _("Classroom"), "classroom:home", STAFF | {"site_manager", "tutor", "resident"}, "✎"),
+    ("coverage", _("15-min circle"), "coverage:index", STAFF | {"site_manager", "grid_worker"}, "◎"),
+    ("map", _("Map"), "core:map", None, "◉"),
+]
+BOTTOM = [  # the first role the user holds decides their bottom bar
+    (STAFF, ["home", "activities", "cases", "residents"]),
+    ({"site_manager"}, ["home", "sites", "activities", "cases"]),
+    ({"grid_worker"}, ["home", "grids", "residents", "cases"]),
+    ({"tutor"}, ["home", "classroom", "activities", "volunteers"]),
+    ({"volunteer"}, ["home", "activities", "volunteers", "cases"]),
+    ({"resident"}, ["home", "activities", "cases", "sites"]),
+]
+
+
+def _url(name):
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def nav_for(user, path: str = "/") -> tuple[list[dict], list[dict]]:
+    if not getattr(user, "is_authenticated", False):
+        return [], []
+    kinds = STAFF if user.is_superuser else role_kinds(user)
+    items = {}
+    for key, label, name, roles, icon in ENTRIES:
+        url = _url(name)
+        if url and (roles is None or kinds & roles):
+            current = path == url if url == "/" else path.startswith(url)
+            items[key] = {"key": key, "label": label, "url": url, "icon": icon, "current": current}
+    keys = next((keys for roles, keys in BOTTOM if kinds & roles), ["home", "sites", "activities", "map"])
+    return list(items.values()), [items[k] for k in keys if k in items]
