@@ -1,0 +1,360 @@
+"""Writes for grids: boundaries, assignments, visits, campaigns and their reach. Every service checks
+the user's role over the division it touches, runs in one transaction and raises ValidationError keyed
+by field (translated), or PermissionDenied."""
+
+import base64
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.accounts.models import Role, User
+from linli.core import crypto
+from linli.core.scoping import forget_grants, has_role_over
+from linli.divisions.models import Division
+from linli.grids import geometry, imports
+from linli.grids.models import Campaign, GridAssignment, Reach, RegisterImport, Visit
+from linli.people import services as people_services
+from linli.people.models import Household, Person
+
+# Who may record a visit or a reach: the grid's own worker, or staff above it.
+RECORDERS = Role.PEOPLE_KEEPERS
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+_PHOTO_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF")
+# A phone's clock may run a little ahead of the server's.
+CLOCK_SKEW = dt.timedelta(minutes=10)
+
+
+def _require(by, roles, division, message):
+    if not has_role_over(by, roles, division):
+        raise PermissionDenied(message)
+
+
+def _key(value) -> uuid.UUID | None:
+    if value in (None, ""):
+        return None
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        raise ValidationError({"submission_key": _("The submission key is not a UUID.")}) from None
+
+
+# Boundaries -----------------------------------------------------------------------------------------
+
+@transaction.atomic
+def grid_boundary_set(*, by, grid: Division, boundary: dict | None) -> Division:
+    """Set a grid's polygon: valid (no self-intersection), in China, not overlapping a sibling grid."""
+    _require(by, Role.STAFF, grid, _("Only community staff draw grid boundaries."))
+    if grid.level != Division.Level.GRID:
+        raise ValidationError({"grid": _("Only a grid has a grid boundary.")})
+    if boundary:
+        poly = geometry.parse_polygon(boundary)
+        siblings = Division.objects.filter(parent_id=grid.parent_id, level=Division.Level.GRID,
+                                           boundary__isnull=False).exclude(pk=grid.pk)
+        clash = geometry.overlaps(poly, siblings)
+        if clash:
+            raise ValidationError({"boundary": _("This polygon overlaps %(names)s; neighbouring grids may share "
+                                                 "an edge but not homes.") % {"names": "、".join(g.name for g in clash)}})
+        boundary = poly.__geo_interface__ if boundary.get("type") in ("Feature", "FeatureCollection") else boundary
+        boundary = {"type": boundary["type"], "coordinates": boundary["coordinates"]}
+    grid.boundary = boundary or None
+    grid.save(update_fields=["boundary"])
+    return grid
+
+
+# Assignments ----------------------------------------------------------------------------------------
+
+@transaction.atomic
+def assignment_start(*, by, grid: Division, user: User, kind: str = GridAssignment.Kind.WORKER,
+                     start_date: dt.date | None = None) -> GridAssignment:
+    """Designate a grid worker (or deputy) from a date; grants the grid-worker role over the grid."""
+    _require(by, Role.STAFF, grid, _("Only community staff assign grid workers."))
+    if grid.level != Division.Level.GRID:
+        raise ValidationError({"grid": _("Grid workers are assigned to a grid.")})
+    if kind not in GridAssignment.Kind.values:
+        raise ValidationError({"kind": _("Choose grid worker or deputy.")})
+    if GridAssignment.objects.filter(grid=grid, user=user, end_date__isnull=True).exists():
+        raise ValidationError({"user": _("%(name)s already works this grid.") % {"name": user}})
+    assignment = GridAssignment.objects.create(grid=grid, user=user, kind=kind,
+                                               start_date=start_date or timezone.localdate())
+    Role.objects.get_or_create(user=user, kind=Role.Kind.GRID_WORKER, division=grid, defaults={"granted_by": by})
+    forget_grants(user)
+    return assignment
+
+
+@transaction.atomic
+def assignment_end(*, by, assignment: GridAssignment, end_date: dt.date | None = None) -> GridAssignment:
+    """End an assignment (the record stays); the grid-worker role over the grid goes with it."""
+    _require(by, Role.STAFF, assignment.grid, _("Only community staff assign grid workers."))
+    end_date = end_date or timezone.localdate()
+    if assignment.end_date is not None:
+        raise ValidationError({"end_date": _("This assignment has already ended.")})
+    if end_date < assignment.start_date:
+        raise ValidationError({"end_date": _("An assignment cannot end before it started.")})
+    assignment.end_date = end_date
+    assignment.save(update_fields=["end_date"])
+    Role.objects.filter(user=assignment.user, kind=Role.Kind.GRID_WORKER, division=assignment.grid).delete()
+    forget_grants(assignment.user)
+    return assignment
+
+
+# Visits ---------------------------------------------------------------------------------------------
+
+def _check_photo(photo) -> None:
+    if photo is None:
+        return
+    if photo.size > PHOTO_MAX_BYTES:
+        raise ValidationError({"photo": _("A photo may be at most 5 MB.")})
+    head = photo.read(12)
+    photo.seek(0)
+    if not any(head.startswith(m) for m in _PHOTO_MAGIC):
+        raise ValidationError({"photo": _("Upload a JPEG, PNG or WebP photo.")})
+
+
+@transaction.atomic
+def visit_record(*, by, household: Household, visited_on: dt.date | None = None, met: Person | None = None,
+                 nobody_home: bool = False, notes: str = "", needs: str = "", photo=None,
+                 submission_key=None) -> tuple[Visit, bool]:
+    """Record a visit to a household in a grid the user works (or keeps). Idempotent: the same
+    submission key returns the visit already recorded, with created=False."""
+    _require(by, RECORDERS, household.division, _("You may record visits only in your own grids."))
+    key = _key(submission_key)
+    if key is not None:
+        existing = Visit.objects.filter(submission_key=key).first()
+        if existing is not None:
+            if existing.household_id != household.pk:
+                raise ValidationError({"submission_key": _("This submission key belongs to another record.")})
+            return existing, False
+    today = timezone.localdate()
+    visited_on = visited_on or today
+    errors = {}
+    if visited_on > today:
+        errors["visited_on"] = _("A visit cannot be in the future.")
+    elif visited_on < today - dt.timedelta(days=366):
+        errors["visited_on"] = _("Record visits within a year of making them.")
+    if met is not None and not met.memberships.filter(household=household, end_date__isnull=True).exists():
+        errors["met"] = _("Choose someone who lives in this household.")
+    if met is not None and nobody_home:
+        errors["nobody_home"] = _("Either someone was met or nobody was at home.")
+    if errors:
+        raise ValidationError(errors)
+    _check_photo(photo)
+    visit = Visit(household=household, division=household.division, visited_on=visited_on, met=met,
+                  nobody_home=nobody_home, notes=(notes or "").strip(), needs=(needs or "").strip(),
+                  recorded_by=by)
+    if key is not None:
+        visit.submission_key = key
+    if photo is not None:
+        visit.photo = photo
+    visit.full_clean(exclude=["photo", "submission_key"])
+    try:
+        with transaction.atomic():
+            visit.save()
+    except IntegrityError:  # the same key arrived twice at once: the first one stands
+        existing = Visit.objects.filter(submission_key=key).first() if key else None
+        if existing is None:
+            raise
+        return existing, False
+    return visit, True
+
+
+def visit_need_as_case(*, visit: Visit) -> dict:
+    """What a case raised from a visit's needs starts with, so nobody types it again (used by the cases
+    feature once it exists)."""
+    return {"division": visit.division, "household": visit.household, "person": visit.met,
+            "description": visit.needs, "source": "visit", "source_id": visit.pk}
+
+
+# Campaigns ------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def campaign_create(*, by, title: str, content: str, division: Division, scope: Iterable[Division] = (),
+                    starts_on: dt.date, deadline: dt.date, methods: Iterable[str]) -> Campaign:
+    """Start a campaign run by `division` for the households under `scope` (default: all of it)."""
+    _require(by, Role.STAFF, division, _("Only county or community staff start campaigns."))
+    scope = list(scope) or [division]
+    methods = list(dict.fromkeys(methods))
+    errors = {}
+    if not title.strip():
+        errors["title"] = _("Give the campaign a title.")
+    if not content.strip():
+        errors["content"] = _("Say what residents must be told.")
+    if deadline < starts_on:
+        errors["deadline"] = _("The deadline is before the start.")
+    if not methods or set(methods) - set(Campaign.Method.values):
+        errors["methods"] = _("Choose at least one reach method.")
+    outside = [d.name for d in scope if not d.is_within(division)]
+    if outside:
+        errors["scope"] = _("%(names)s is outside %(division)s.") % {"names": "、".join(outside),
+                                                                     "division": division.name}
+    if errors:
+        raise ValidationError(errors)
+    campaign = Campaign.objects.create(title=title.strip(), content=content.strip(), division=division,
+                                       starts_on=starts_on, deadline=deadline, methods=methods, created_by=by)
+    campaign.scope.set(scope)
+    return campaign
+
+
+def in_campaign_scope(campaign: Campaign, division: Division) -> bool:
+    return any(division.is_within(d) for d in campaign.scope.all())
+
+
+@transaction.atomic
+def reach_record(*, by, campaign: Campaign, household: Household, method: str,
+                 reached_at: dt.datetime | None = None, note: str = "", submission_key=None) -> tuple[Reach, bool]:
+    """Mark a household reached by a campaign. A household is reached once per campaign: the same
+    submission key returns the reach already recorded (created=False, e.g. a phone syncing twice); a
+    second reach with another key is refused, naming when and how the household was reached."""
+    _require(by, RECORDERS, household.division, _("You may record reach only in your own grids."))
+    key = _key(submission_key)
+    if key is not None:
+        existing = Reach.objects.filter(submission_key=key).first()
+        if existing is not None:
+            if (existing.campaign_id, existing.household_id) != (campaign.pk, household.pk):
+                raise ValidationError({"submission_key": _("This submission key belongs to another record.")})
+            return existing, False
+    now = timezone.now()
+    reached_at = reached_at or now
+    errors = {}
+    if not in_campaign_scope(campaign, household.division):
+        errors["household"] = _("This household is outside the campaign's scope.")
+    if method not in campaign.methods:
+        errors["method"] = _("This campaign allows: %(methods)s.") % {"methods": "、".join(campaign.method_labels())}
+    if reached_at > now + CLOCK_SKEW:
+        errors["reached_at"] = _("The time of reach is in the future.")
+    elif timezone.localdate(reached_at) < campaign.starts_on:
+        errors["reached_at"] = _("The campaign starts on %(date)s.") % {"date": campaign.starts_on.isoformat()}
+    if errors:
+        raise ValidationError(errors)
+    earlier = Reach.objects.filter(campaign=campaign, household=household).first()
+    if earlier is not None:
+        raise _already_reached(earlier)
+    reach = Reach(campaign=campaign, household=household, division=household.division, method=method,
+                  reached_at=reached_at, note=(note or "").strip()[:200], recorded_by=by)
+    if key is not None:
+        reach.submission_key = key
+    try:
+        with transaction.atomic():
+            reach.save()
+    except IntegrityError:  # a concurrent submission won: the same key is that reach, another key is refused
+        if key is not None:
+            existing = Reach.objects.filter(submission_key=key).first()
+            if existing is not None:
+                return existing, False
+        earlier = Reach.objects.filter(campaign=campaign, household=household).first()
+        if earlier is None:
+            raise
+        raise _already_reached(earlier) from None
+    return reach, True
+
+
+def _already_reached(earlier: Reach) -> ValidationError:
+    return ValidationError({"household": ValidationError(
+        _("This household was already reached on %(date)s (%(method)s); a household is counted once per campaign.")
+        % {"date": timezone.localtime(earlier.reached_at).strftime("%Y-%m-%d %H:%M"),
+           "method": earlier.get_method_display()}, code="already_reached")})
+
+
+# Register import ------------------------------------------------------------------------------------
+
+IMPORT_MAX_BYTES = 10 * 1024 * 1024
+IMPORT_MAX_ERRORS_KEPT = 2000
+
+
+def _require_some_keeping(by) -> None:
+    from linli.people import selectors as people_selectors
+
+    if not people_selectors.keeper_divisions(user=by).exists():
+        raise PermissionDenied(_("You do not keep the residents of any grid."))
+
+
+def _store_preview(register_import: RegisterImport, preview) -> None:
+    summary = preview.summary()
+    summary["error_list"] = [{"row": e.row, "column": e.column, "message": e.message}
+                             for e in preview.errors[:IMPORT_MAX_ERRORS_KEPT]]
+    summary["sample"] = imports.sample(preview)
+    register_import.summary = summary
+
+
+@transaction.atomic
+def register_import_start(*, by, file_name: str, data: bytes) -> tuple[RegisterImport, "imports.Preview"]:
+    """Check an uploaded register workbook and keep it (encrypted) for the commit; writes nothing else."""
+    _require_some_keeping(by)
+    if len(data) > IMPORT_MAX_BYTES:
+        raise ValidationError({"file": _("The file is larger than 10 MB; split it.")})
+    preview = imports.read(data, user=by)
+    register_import = RegisterImport(file_name=(file_name or "register.xlsx")[:200], created_by=by,
+                                     sha256=hashlib.sha256(data).hexdigest(),
+                                     payload_encrypted=crypto.encrypt(base64.b64encode(data).decode()))
+    _store_preview(register_import, preview)
+    register_import.save()
+    return register_import, preview
+
+
+def register_import_commit(*, by, register_import: RegisterImport) -> RegisterImport:
+    """Register every new household and person of a previewed workbook, all or nothing: the file is
+    checked again (the register may have changed since the preview; the new errors are kept for the
+    preview page), then written in one transaction through the people services, which check each row
+    again; any error rolls everything back. Rows already on the register are left as they are, so
+    importing the same file twice changes nothing."""
+    if register_import.created_by_id != by.pk:
+        raise PermissionDenied(_("Only the person who uploaded this file may import it."))
+    if register_import.status != RegisterImport.Status.PREVIEWED:
+        raise ValidationError({"file": _("This file has already been imported or discarded.")})
+    data = base64.b64decode(crypto.decrypt(register_import.payload_encrypted))
+    preview = imports.read(data, user=by)
+    if not preview.ok:
+        _store_preview(register_import, preview)
+        register_import.save(update_fields=["summary"])
+        raise ValidationError({"file": _("The file has errors; nothing was imported.")})
+    with transaction.atomic():
+        locked = RegisterImport.objects.select_for_update().get(pk=register_import.pk)
+        if locked.status != RegisterImport.Status.PREVIEWED:  # a double click committed it already
+            raise ValidationError({"file": _("This file has already been imported or discarded.")})
+        _write_rows(by, preview.rows)
+        summary = preview.summary()
+        summary["sample"] = imports.sample(preview)
+        summary["error_list"] = []
+        locked.summary = summary
+        locked.status = RegisterImport.Status.COMMITTED
+        locked.committed_at = timezone.now()
+        locked.payload_encrypted = ""  # the register now holds what matters, encrypted where it must be
+        locked.save()
+    return locked
+
+
+def _write_rows(by, rows) -> None:
+    made = {}
+    for row in rows:
+        if row.unchanged:
+            continue
+        try:
+            household = row.household or made.get(row.household_key)
+            if household is None:
+                household = made[row.household_key] = people_services.household_create(
+                    by=by, division=row.grid, address=row.address)
+            person = people_services.person_create(
+                by=by, name=row.name, division=household.division, sex=row.sex, birth_date=row.birth_date,
+                phone=row.phone, id_number=row.id_number, care_tags=row.care_tags)
+            people_services.membership_add(by=by, person=person, household=household, relation=row.relation,
+                                           start_date=row.start_date)
+        except ValidationError as exc:
+            messages = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+            raise ValidationError({"file": [_("Row %(row)s: %(message)s") % {"row": row.row, "message": " ".join(m)}
+                                            for m in messages.values()]}) from None
+
+
+@transaction.atomic
+def register_import_discard(*, by, register_import: RegisterImport) -> RegisterImport:
+    if register_import.created_by_id != by.pk:
+        raise PermissionDenied(_("Only the person who uploaded this file may discard it."))
+    if register_import.status == RegisterImport.Status.PREVIEWED:
+        register_import.status = RegisterImport.Status.DISCARDED
+        register_import.payload_encrypted = ""
+        register_import.save(update_fields=["status", "payload_encrypted"])
+    return register_import

@@ -1,0 +1,357 @@
+"""Pages for grids. Thin: reads through selectors (out of scope = 404), writes through services, and
+every page that shows residents' data writes an access-log row."""
+
+import json
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from linli.accounts.models import Role
+from linli.core.audit import audit_access
+from linli.core.models import AccessLog
+from linli.divisions.models import Division
+from linli.grids import exports, imports, selectors, services
+from linli.grids.forms import AssignmentForm, BoundaryForm, CampaignForm, ImportForm, ReachForm, VisitForm
+from linli.grids.models import GridAssignment, RegisterImport
+from linli.people import selectors as people_selectors
+from linli.people.audit import log_persons
+from linli.people.exports import XLSX
+from linli.people.forms import add_service_errors
+from linli.people.models import CareTag, Household
+
+A = AccessLog.Action
+HOUSEHOLD_MODEL = "people.Household"
+PAGE_SIZE = 30
+
+
+def _log_households(request, *, action, households, fields=("address",)):
+    audit_access(request=request, action=action, model=HOUSEHOLD_MODEL, object_ids=[h.pk for h in households],
+                 fields=list(fields))
+
+
+def _back(request, default, **kwargs):
+    """Back to where the form was opened from (a local path only), else to `default`."""
+    nxt = request.POST.get("next", "")
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        return redirect(nxt)
+    return redirect(default, **kwargs)
+
+
+def _grids(user):
+    return selectors.grid_list(user=user)
+
+
+@login_required
+def home(request):
+    """The grid worker's day: overdue care visits, open campaign households, one tap to record.
+    Staff get the grids of their scope instead."""
+    user = request.user
+    mine = list(selectors.my_grids(user=user))
+    if not mine:
+        if not people_selectors.keeper_divisions(user=user).exists():
+            raise Http404
+        return redirect("grids:grid_list")
+    overdue = selectors.with_due(selectors.overdue_households(user=user).filter(division__in=mine)[:50])
+    campaigns = selectors.open_campaign_households(user=user)
+    for _c, households, _n in campaigns:
+        for h in households:
+            h.key = uuid.uuid4()  # the submission key of a one-tap reach (offline-safe)
+    done_today = selectors.visits_by(user=user).count()
+    _log_households(request, action=A.LIST, households=overdue + [h for _c, hs, _n in campaigns for h in hs])
+    return render(request, "grids/home.html", {"grids": mine, "overdue": overdue, "campaigns": campaigns,
+                                               "done_today": done_today})
+
+
+@login_required
+def grid_list(request):
+    grids = list(_grids(request.user).order_by("path"))
+    if not grids:
+        raise Http404
+    overdue = {}
+    for row in (selectors.overdue_households(user=request.user).order_by().values("division_id")):
+        overdue[row["division_id"]] = overdue.get(row["division_id"], 0) + 1
+    for g in grids:
+        g.overdue = overdue.get(g.pk, 0)
+    return render(request, "grids/grid_list.html", {
+        "grids": grids, "unstaffed": sum(1 for g in grids if not g.current_assignments),
+        "can_import": True, "campaigns": selectors.running_campaigns(user=request.user).count(),
+    })
+
+
+@login_required
+def grid_detail(request, pk):
+    grid = get_object_or_404(_grids(request.user), pk=pk)
+    households = Paginator(people_selectors.household_list(user=request.user, division=grid), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    mismatches = selectors.location_mismatches(user=request.user, division=grid)
+    history = GridAssignment.objects.filter(grid=grid).select_related("user").order_by("-start_date")
+    _log_households(request, action=A.LIST, households=list(households) + mismatches)
+    return render(request, "grids/grid_detail.html", {
+        "grid": grid, "page": households, "mismatches": mismatches, "history": history,
+        "can_manage": selectors.can_manage(request.user, grid), "can_record": selectors.can_record(request.user, grid),
+        "may_export_full": people_selectors.can_see_full_in(request.user, grid),
+        "overdue": selectors.overdue_households(user=request.user, division=grid).count(),
+    })
+
+
+@login_required
+def grid_boundary(request, pk):
+    grid = get_object_or_404(_grids(request.user), pk=pk)
+    if not selectors.can_manage(request.user, grid):
+        raise PermissionDenied
+    form = BoundaryForm(request.POST or None, request.FILES or None,
+                        initial={"geojson": json.dumps(grid.boundary, ensure_ascii=False) if grid.boundary else ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.grid_boundary_set(by=request.user, grid=grid, boundary=form.cleaned_data["boundary"])
+        except ValidationError as exc:
+            add_service_errors(form, ValidationError({"geojson": exc.message_dict.get("boundary", exc.messages)}
+                                                     if hasattr(exc, "error_dict") else exc.messages))
+        else:
+            messages.success(request, _("Boundary saved."))
+            return redirect("grids:grid_detail", pk=grid.pk)
+    return render(request, "grids/form.html", {"form": form, "grid": grid, "multipart": True,
+                                               "title": _("Boundary of %(grid)s") % {"grid": grid.name}})
+
+
+@login_required
+def assignment_add(request, pk):
+    grid = get_object_or_404(_grids(request.user), pk=pk)
+    if not selectors.can_manage(request.user, grid):
+        raise PermissionDenied
+    form = AssignmentForm(request.POST or None, grid=grid)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assignment_start(by=request.user, grid=grid, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Grid worker assigned."))
+            return redirect("grids:grid_detail", pk=grid.pk)
+    return render(request, "grids/form.html", {"form": form, "grid": grid,
+                                               "title": _("Assign a worker to %(grid)s") % {"grid": grid.name}})
+
+
+@login_required
+@require_POST
+def assignment_end(request, pk):
+    assignment = get_object_or_404(GridAssignment.objects.visible_to(request.user).select_related("grid", "user"), pk=pk)
+    try:
+        services.assignment_end(by=request.user, assignment=assignment)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(name)s no longer works this grid.") % {"name": assignment.user})
+    return redirect("grids:grid_detail", pk=assignment.grid_id)
+
+
+@login_required
+def special_groups(request, pk):
+    grid = get_object_or_404(_grids(request.user), pk=pk)
+    code = request.GET.get("tag", "")
+    tag = CareTag.objects.filter(code=code).first() if code else None
+    page = Paginator(selectors.special_groups(user=request.user, grid=grid, tag=tag), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    today = timezone.localdate()
+    for p in page:
+        p.overdue = bool(p.cadence) and (p.last_visit is None or (today - p.last_visit).days > p.cadence)
+    log_persons(request, action=A.SEARCH if tag else A.LIST, ids=[p.pk for p in page],
+                fields=["name", "age", "phone_masked", "id_number_masked", "care_tags", "last_visit"],
+                query=f"tag={tag.code}" if tag else "")
+    return render(request, "grids/special_groups.html", {"grid": grid, "page": page, "tag": tag,
+                                                         "tags": CareTag.objects.all(),
+                                                         "tag_query": f"tag={tag.code}&" if tag else ""})
+
+
+@login_required
+def overdue(request):
+    rows = selectors.with_due(selectors.overdue_households(user=request.user)[:500])
+    _log_households(request, action=A.LIST, households=rows)
+    return render(request, "grids/overdue.html", {"rows": rows})
+
+
+@login_required
+def locations(request):
+    """Households whose location disagrees with their grid, across the user's scope."""
+    rows = selectors.location_mismatches(user=request.user)
+    _log_households(request, action=A.LIST, households=rows)
+    return render(request, "grids/locations.html", {"rows": rows})
+
+
+@login_required
+def grid_export(request, pk):
+    """The grid's register as .xlsx (the import template's columns): masked, or in full for a role
+    allowed to see it; every export is access-audited."""
+    grid = get_object_or_404(_grids(request.user), pk=pk)
+    full = request.GET.get("full") == "1"
+    if full and not people_selectors.can_see_full_in(request.user, grid):
+        raise PermissionDenied
+    body, ids = exports.register_xlsx(user=request.user, grid=grid, full=full)
+    log_persons(request, action=A.EXPORT, ids=ids, fields=exports.columns(full), query=f"grid={grid.code}")
+    response = HttpResponse(body, content_type=XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="register-{grid.code}-{timezone.localdate().isoformat()}.xlsx"')
+    return response
+
+
+# Visits ---------------------------------------------------------------------------------------------
+
+@login_required
+def visit_create(request, pk):
+    household = get_object_or_404(Household.objects.visible_to(request.user).select_related("division"), pk=pk)
+    if not selectors.can_record(request.user, household.division):
+        raise PermissionDenied
+    members = list(people_selectors.household_members(household=household))
+    form = VisitForm(request.POST or None, request.FILES or None, members=members)
+    if request.method == "POST" and form.is_valid():
+        try:
+            visit, created = services.visit_record(by=request.user, household=household, **form.service_kwargs())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Visit recorded.") if created else _("This visit was already recorded."))
+            return _back(request, "grids:home")
+    recent = selectors.visit_list(user=request.user, household=household)[:5]
+    log_persons(request, action=A.VIEW, ids=[m.person_id for m in members], fields=["name", "relation", "care_tags"])
+    return render(request, "grids/visit_form.html", {"form": form, "household": household, "members": members,
+                                                     "recent": recent, "next": request.GET.get("next", "")})
+
+
+@login_required
+def visit_photo(request, pk):
+    visit = get_object_or_404(selectors.visit_list(user=request.user), pk=pk)
+    if not visit.photo:
+        raise Http404
+    audit_access(request=request, action=A.VIEW, model="grids.Visit", object_ids=[visit.pk], fields=["photo"])
+    return FileResponse(visit.photo.open("rb"))
+
+
+# Campaigns ------------------------------------------------------------------------------------------
+
+@login_required
+def campaign_list(request):
+    campaigns = list(selectors.campaign_list(user=request.user))
+    return render(request, "grids/campaign_list.html", {
+        "campaigns": campaigns, "today": timezone.localdate(),
+        "can_create": Division.objects.visible_to(request.user, roles=Role.STAFF).exists(),
+    })
+
+
+@login_required
+def campaign_create(request):
+    if not Division.objects.visible_to(request.user, roles=Role.STAFF).exists():
+        raise PermissionDenied
+    form = CampaignForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = services.campaign_create(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Campaign started."))
+            return redirect("grids:campaign_detail", pk=campaign.pk)
+    return render(request, "grids/form.html", {"form": form, "title": _("New campaign")})
+
+
+@login_required
+def campaign_detail(request, pk):
+    """The reach report: per community and per grid, and every household not yet reached, by name."""
+    campaign = get_object_or_404(selectors.campaign_list(user=request.user), pk=pk)
+    report = selectors.campaign_report(user=request.user, campaign=campaign)
+    _log_households(request, action=A.LIST, households=[h for g in report.grids for h in g.unreached])
+    recordable = {g.grid.pk for g in report.grids if selectors.can_record(request.user, g.grid)}
+    for g in report.grids:
+        for h in g.unreached:
+            h.key = uuid.uuid4()
+    return render(request, "grids/campaign_detail.html", {"campaign": campaign, "report": report,
+                                                          "recordable": recordable})
+
+
+@login_required
+def reach_create(request, pk, household_pk):
+    campaign = get_object_or_404(selectors.campaign_list(user=request.user), pk=pk)
+    household = get_object_or_404(Household.objects.visible_to(request.user).select_related("division"),
+                                  pk=household_pk)
+    if not selectors.can_record(request.user, household.division):
+        raise PermissionDenied
+    form = ReachForm(request.POST or None, campaign=campaign)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _reach, created = services.reach_record(by=request.user, campaign=campaign, household=household,
+                                                    **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("%(address)s reached.") % {"address": household.address} if created
+                             else _("This reach was already recorded."))
+            return _back(request, "grids:campaign_detail", pk=campaign.pk)
+    _log_households(request, action=A.VIEW, households=[household])
+    return render(request, "grids/reach_form.html", {"form": form, "campaign": campaign, "household": household,
+                                                     "next": request.GET.get("next", "")})
+
+
+# Register import ------------------------------------------------------------------------------------
+
+@login_required
+def import_upload(request):
+    if not people_selectors.keeper_divisions(user=request.user).exists():
+        raise Http404
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            register_import, _preview = services.register_import_start(by=request.user, file_name=upload.name,
+                                                                       data=upload.read())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return redirect("grids:import_preview", pk=register_import.pk)
+    recent = RegisterImport.objects.filter(created_by=request.user)[:10]
+    return render(request, "grids/import_upload.html", {"form": form, "recent": recent,
+                                                        "columns": imports.COLUMNS, "required": imports.REQUIRED})
+
+
+@login_required
+def import_preview(request, pk):
+    register_import = get_object_or_404(RegisterImport.objects.filter(created_by=request.user), pk=pk)
+    if request.method == "POST":
+        if request.POST.get("action") == "discard":
+            services.register_import_discard(by=request.user, register_import=register_import)
+            messages.success(request, _("The file was discarded; nothing was imported."))
+            return redirect("grids:import_upload")
+        try:
+            services.register_import_commit(by=request.user, register_import=register_import)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages[:20]))
+        else:
+            messages.success(request, _("The register was imported."))
+        return redirect("grids:import_preview", pk=register_import.pk)
+    summary = register_import.summary
+    errors = summary.get("error_list", [])
+    audit_access(request=request, action=A.VIEW, model="grids.RegisterImport", object_ids=[register_import.pk],
+                 fields=["name", "id_number_masked", "address"])
+    earlier = (RegisterImport.objects.filter(sha256=register_import.sha256, status=RegisterImport.Status.COMMITTED)
+               .exclude(pk=register_import.pk).first())
+    return render(request, "grids/import_preview.html", {
+        "imp": register_import, "s": summary, "errors": errors[:500], "more_errors": max(0, summary.get("errors", 0) - 500),
+        "earlier": earlier, "can_commit": register_import.status == RegisterImport.Status.PREVIEWED
+        and not summary.get("errors") and summary.get("valid_rows")})
+
+
+@login_required
+def import_template(request):
+    mine = selectors.my_grids(user=request.user).first() or people_selectors.keeper_divisions(user=request.user).first()
+    body = imports.template_workbook(grid_name=mine.name if mine else "东门社区第1网格")
+    response = HttpResponse(body, content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="linli-household-register-template.xlsx"'
+    return response
+
