@@ -213,3 +213,18 @@ LOGGING = {
 
 LINLI_APP_NAME = _("Linli neighborhood centers")
 AUTHENTICATION_BACKENDS = ["linli.accounts.backends.LockoutBackend"]
+
+# Feature rules a county may set (each feature keeps the documented default when unset; see
+# docs/deployment.md): star thresholds in hours, dispute deadline, upload size, case distance,
+# children's data retention, notification backend.
+_FEATURE_SETTINGS = {
+    "LINLI_VOLUNTEER_STAR_HOURS": lambda v: tuple(int(x) for x in v.split(",")),
+    "LINLI_DISPUTE_DEADLINE_DAYS": int,
+    "LINLI_CASE_MAX_UPLOAD_BYTES": int,
+    "LINLI_CASE_MAX_DISTANCE_KM": float,
+    "LINLI_CLASSROOM_RETENTION_DAYS": int,
+    "LINLI_NOTIFY_BACKEND": str,
+}
+for _name, _cast in _FEATURE_SETTINGS.items():
+    if os.environ.get(_name):
+        globals()[_name] = _cast(os.environ[_name])
