@@ -125,6 +125,7 @@ class Case(models.Model):
         STAFF = "staff", _("Taken by staff (phone, visit)")
         NIGHT_TALK = "night_talk", _("City night talk")
         OPEN311 = "open311", _("Open311 client")
+        VISIT = "visit", _("Grid worker's visit")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     service = models.ForeignKey(ServiceItem, verbose_name=_("service or category"), on_delete=models.PROTECT,
@@ -137,6 +138,9 @@ class Case(models.Model):
     resolution = models.CharField(_("resolution"), max_length=12, choices=Resolution.choices, blank=True)
     priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices, default=Channel.WEB)
+    # The grid worker's visit where the need was found (entered once, on the visit).
+    visit = models.OneToOneField("grids.Visit", verbose_name=_("visit"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="case")
     # Who asked: the account that filed it, and the resident it is for (staff file for residents by phone).
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("filed by"), null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="cases_filed")

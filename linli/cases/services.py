@@ -395,6 +395,35 @@ def case_create(*, by, kind: str, service: ServiceItem, division: Division | Non
     return case
 
 
+@transaction.atomic
+def case_from_visit(*, visit, by, service: ServiceItem) -> Case:
+    """A need found on a door-to-door visit becomes a concern without retyping: the household, the
+    person met, the place and the words come from the visit. Whoever may see the visit may raise it,
+    once."""
+    from linli.grids.models import Visit
+
+    visit = Visit.objects.visible_to(by).select_for_update(of=("self",)).select_related(
+        "household", "division").filter(pk=visit.pk).first()
+    if visit is None:
+        raise PermissionDenied(_("You may raise cases only from visits in your own grids."))
+    if not visit.needs.strip():
+        raise ValidationError({"visit": _("This visit recorded no needs.")})
+    if Case.objects.filter(visit=visit).exists():
+        raise ValidationError({"visit": _("A case was already raised from this visit.")})
+    if service is None or service.kind != C or not service.active:
+        raise ValidationError({"service": _("Choose a category of concern.")}, code="service")
+    now = timezone.now()
+    household = visit.household
+    case = Case.objects.create(
+        kind=C, service=service, division=_community(visit.division), description=visit.needs.strip()[:4000],
+        priority=Case.Priority.NORMAL, channel=Case.Channel.VISIT, visit=visit, reporter=by, person=visit.met,
+        address=household.address[:200], lat=household.lat, lng=household.lng, created_at=now, updated_at=now,
+        due_at=now + dt.timedelta(hours=conf.deadline_hours(C, Case.Priority.NORMAL)),
+        title=_default_title(service, visit.needs.strip()))
+    CaseEvent.objects.create(case=case, at=now, by=by, action="create", to_status=S.NEW, public=True)
+    return case
+
+
 def _default_title(service, description: str) -> str:
     first = description.splitlines()[0][:40] if description else ""
     return f"{service.name}：{first}" if first else service.name

@@ -18,6 +18,7 @@ urlpatterns = [
     path("night-talks/new/", views.night_talk_new, name="night_talk_new"),
     path("night-talks/<int:pk>/", views.night_talk, name="night_talk"),
     path("<int:pk>/", views.detail, name="detail"),
+    path("from-visit/<int:visit_pk>/", views.from_visit, name="from_visit"),
     path("<int:pk>/files/<int:att>/", views.attachment, name="attachment"),
     path("<int:pk>/<str:action>/", views.act, name="act"),
 ]

@@ -414,3 +414,23 @@ def services_page(request):
     """The service catalogue (public): what residents can order."""
     items = ServiceItem.objects.filter(active=True, kind=Kind.ORDER).select_related("delivery").order_by("order")
     return render(request, "cases/catalogue.html", {"items": items})
+
+
+# From a grid worker's visit -------------------------------------------------------------------------
+
+@login_required
+@require_POST
+def from_visit(request, visit_pk):
+    """Raise a concern from the needs a visit recorded (one tap on the visit page; nothing retyped)."""
+    from linli.grids.models import Visit
+
+    visit = get_object_or_404(Visit.objects.visible_to(request.user), pk=visit_pk)
+    service = ServiceItem.objects.filter(pk=request.POST.get("service") or 0).first()
+    try:
+        case = services.case_from_visit(visit=visit, by=request.user, service=service)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(request.POST.get("next") or "grids:home")
+    messages.success(request, _("Case %(number)s raised from the visit.") % {"number": case.number})
+    return redirect("cases:detail", case.pk)

@@ -220,10 +220,13 @@ def visit_create(request, pk):
         else:
             messages.success(request, _("Visit recorded.") if created else _("This visit was already recorded."))
             return _back(request, "grids:home")
-    recent = selectors.visit_list(user=request.user, household=household)[:5]
+    recent = selectors.visit_list(user=request.user, household=household).select_related("case")[:5]
     log_persons(request, action=A.VIEW, ids=[m.person_id for m in members], fields=["name", "relation", "care_tags"])
+    from linli.cases.selectors import services_for  # a need found on a visit can become a case
+
     return render(request, "grids/visit_form.html", {"form": form, "household": household, "members": members,
-                                                     "recent": recent, "next": request.GET.get("next", "")})
+                                                     "recent": recent, "next": request.GET.get("next", ""),
+                                                     "concern_services": services_for("concern")})
 
 
 @login_required
