@@ -58,11 +58,9 @@ def cmd_demo(opts):
 
     from linli.demo import generator
 
-    call_command("migrate", interactive=False, verbosity=0)
     if opts.reset:
-        # The demo database holds nothing but the demo: erasing it is simpler and surer than
-        # unpicking every feature's demo records.
-        call_command("flush", interactive=False, verbosity=0)
+        _erase_database()
+    call_command("migrate", interactive=False, verbosity=0)
     if generator.exists():
         print("The demo county is already there (use --reset to rebuild it).")
         logins = None
@@ -73,6 +71,21 @@ def cmd_demo(opts):
     _print_logins(logins, opts.bind)
     if not opts.no_serve:
         _serve(opts.bind, opts.workers)
+
+
+def _erase_database():
+    """The demo database holds nothing but the demo: erase it whole and migrate again, so the data
+    migrations' seeds (care tags, teams, the 365 taxonomy, the service catalogue) come back too."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        name = Path(connection.settings_dict["NAME"])
+        connection.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{name}{suffix}").unlink(missing_ok=True)
+    else:
+        with connection.cursor() as cur:
+            cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
 
 
 def _print_logins(logins, bind):
