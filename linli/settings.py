@@ -191,6 +191,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status`, `relation` or `method`: give each choice set its own name
+    # (classroom Session.Status has the same choices as Occurrence.Status and shares its name).
+    "ENUM_NAME_OVERRIDES": {
+        f"{model}{field}Enum": f"linli.{app}.models.{model}.{field}"
+        for app, model, field in [
+            ("activities", "Occurrence", "Status"), ("activities", "Registration", "Status"),
+            ("cases", "Case", "Status"), ("classroom", "Enrollment", "Status"),
+            ("classroom", "PickupPerson", "Relation"),
+            ("classroom", "Attendance", "Method"), ("coverage", "CoverageRun", "Status"),
+            ("grids", "Campaign", "Method"), ("grids", "RegisterImport", "Status"),
+            ("people", "Membership", "Relation"), ("places", "Booking", "Status"),
+            ("volunteers", "ShiftSignup", "Status"), ("volunteers", "ServiceRecord", "Status"),
+        ]
+    },
 }
 
 AUDITLOG_INCLUDE_ALL_MODELS = False

@@ -3,7 +3,7 @@ write goes through the services (their ValidationError is a 400 with field error
 children's data is access-logged."""
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -134,6 +134,7 @@ class RosterChildSerializer(serializers.Serializer):
     released_at = serializers.DateTimeField(source="visit.released_at", default=None)
     pickups = serializers.SerializerMethodField()
 
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_pickups(self, e):
         # Name and relation only: the tutor must ask for the phone digits, never read them.
         return [{"id": p.pk, "name": p.name, "relation": p.relation} for p in e.listed]
