@@ -170,6 +170,7 @@ class BookingSeries(models.Model):
     class Meta:
         verbose_name = _("booking series")
         verbose_name_plural = _("booking series")
+        ordering = ["-start_date", "-pk"]
 
     def __str__(self):
         return f"{self.room} · {self.purpose}"
