@@ -35,5 +35,6 @@ class ReachAdmin(admin.ModelAdmin):
 @admin.register(RegisterImport)
 class RegisterImportAdmin(admin.ModelAdmin):
     list_display = ["file_name", "status", "created_by", "created_at", "committed_at"]
-    readonly_fields = ["file_name", "sha256", "status", "summary", "created_by", "committed_at"]
+    readonly_fields = ["file_name", "sha256", "status", "summary", "created_by", "committed_at", "commit_started_at",
+                       "progress", "error"]
     exclude = ["payload_encrypted"]

@@ -179,10 +179,13 @@ class Reach(models.Model):
 
 class RegisterImport(models.Model):
     """An uploaded household-register workbook: previewed, then committed all at once (or not at all).
-    The file is kept encrypted until it is committed or discarded, then only its digest and summary."""
+    The file is kept encrypted until it is committed or discarded, then only its digest and summary.
+    The commit runs in a background thread: "committing" while it runs, back to "previewed" with the
+    error when it fails (nothing written), "committed" when every row is in."""
 
     class Status(models.TextChoices):
         PREVIEWED = "previewed", _("Previewed")
+        COMMITTING = "committing", _("Importing")
         COMMITTED = "committed", _("Committed")
         DISCARDED = "discarded", _("Discarded")
 
@@ -195,6 +198,12 @@ class RegisterImport(models.Model):
                                    on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
+    # When the running commit was claimed: shows a stale one (the process died) and tells a retry's
+    # thread from the dead one's.
+    commit_started_at = models.DateTimeField(_("import started at"), null=True, blank=True)
+    # 100 once committed; while committing, the live percentage is kept in memory (see services).
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    error = models.TextField(_("error"), blank=True)
 
     class Meta:
         verbose_name = _("register import")

@@ -5,12 +5,15 @@ by field (translated), or PermissionDenied."""
 import base64
 import datetime as dt
 import hashlib
+import logging
+import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import DatabaseError, IntegrityError, close_old_connections, connection, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from linli.accounts.models import Role, User
@@ -21,6 +24,8 @@ from linli.grids import geometry, imports
 from linli.grids.models import Campaign, GridAssignment, Reach, RegisterImport, Visit
 from linli.people import services as people_services
 from linli.people.models import Household, Person
+
+log = logging.getLogger(__name__)
 
 # Who may record a visit or a reach: the grid's own worker, or staff above it.
 RECORDERS = Role.PEOPLE_KEEPERS
@@ -296,43 +301,58 @@ def register_import_start(*, by, file_name: str, data: bytes) -> tuple[RegisterI
     return register_import, preview
 
 
-def register_import_commit(*, by, register_import: RegisterImport) -> RegisterImport:
+def register_import_commit(*, by, register_import: RegisterImport, claimed_at: dt.datetime | None = None,
+                           on_progress: Callable[[int], None] | None = None) -> RegisterImport:
     """Register every new household and person of a previewed workbook, all or nothing: the file is
     checked again (the register may have changed since the preview; the new errors are kept for the
     preview page), then written in one transaction through the people services, which check each row
     again; any error rolls everything back. Rows already on the register are left as they are, so
-    importing the same file twice changes nothing."""
+    importing the same file twice changes nothing. Called directly it commits a previewed import; the
+    background thread passes the `claimed_at` of its claim and commits only while that claim stands."""
     if register_import.created_by_id != by.pk:
         raise PermissionDenied(_("Only the person who uploaded this file may import it."))
-    if register_import.status != RegisterImport.Status.PREVIEWED:
-        raise ValidationError({"file": _("This file has already been imported or discarded.")})
+    expected = RegisterImport.Status.COMMITTING if claimed_at else RegisterImport.Status.PREVIEWED
+    if register_import.status != expected:
+        raise _not_committable(register_import.status)
     data = base64.b64decode(crypto.decrypt(register_import.payload_encrypted))
     preview = imports.read(data, user=by)
     if not preview.ok:
         _store_preview(register_import, preview)
         register_import.save(update_fields=["summary"])
         raise ValidationError({"file": _("The file has errors; nothing was imported.")})
+    if on_progress:
+        on_progress(IMPORT_PROGRESS_READ)
     with transaction.atomic():
         locked = RegisterImport.objects.select_for_update().get(pk=register_import.pk)
-        if locked.status != RegisterImport.Status.PREVIEWED:  # a double click committed it already
-            raise ValidationError({"file": _("This file has already been imported or discarded.")})
-        _write_rows(by, preview.rows)
+        # A double click (or a retry after a stale claim) finds the status or the claim changed.
+        if locked.status != expected or (claimed_at and locked.commit_started_at != claimed_at):
+            raise _not_committable(locked.status)
+        _write_rows(by, preview.rows, on_progress=on_progress)
         summary = preview.summary()
         summary["sample"] = imports.sample(preview)
         summary["error_list"] = []
         locked.summary = summary
         locked.status = RegisterImport.Status.COMMITTED
         locked.committed_at = timezone.now()
+        locked.progress = 100
+        locked.error = ""
         locked.payload_encrypted = ""  # the register now holds what matters, encrypted where it must be
         locked.save()
     return locked
 
 
-def _write_rows(by, rows) -> None:
+def _not_committable(status: str) -> ValidationError:
+    if status == RegisterImport.Status.COMMITTING:
+        return ValidationError({"file": _("This file is being imported right now; wait for it to finish.")})
+    return ValidationError({"file": _("This file has already been imported or discarded.")})
+
+
+def _write_rows(by, rows, *, on_progress: Callable[[int], None] | None = None) -> None:
     made = {}
-    for row in rows:
-        if row.unchanged:
-            continue
+    todo = [row for row in rows if not row.unchanged]
+    for done, row in enumerate(todo):
+        if on_progress and done and done % IMPORT_PROGRESS_EVERY == 0:
+            on_progress(IMPORT_PROGRESS_READ + (99 - IMPORT_PROGRESS_READ) * done // len(todo))
         try:
             household = row.household or made.get(row.household_key)
             if household is None:
@@ -351,10 +371,130 @@ def _write_rows(by, rows) -> None:
 
 @transaction.atomic
 def register_import_discard(*, by, register_import: RegisterImport) -> RegisterImport:
+    """Forget a previewed file (or one whose import died half-way: nothing of it was written)."""
     if register_import.created_by_id != by.pk:
         raise PermissionDenied(_("Only the person who uploaded this file may discard it."))
-    if register_import.status == RegisterImport.Status.PREVIEWED:
+    if register_import.status == RegisterImport.Status.PREVIEWED or register_import_is_stale(register_import):
         register_import.status = RegisterImport.Status.DISCARDED
         register_import.payload_encrypted = ""
         register_import.save(update_fields=["status", "payload_encrypted"])
     return register_import
+
+
+# Register import in the background ------------------------------------------------------------------
+# A community's ledger (5,000–8,000 persons, 10–22 ms each) takes longer than the web worker's 60 s
+# timeout, so the page claims the import and a daemon thread in the same process commits it.
+
+IMPORT_PROGRESS_READ = 5  # the file has been read and checked again
+IMPORT_PROGRESS_EVERY = 100  # rows between progress updates
+IMPORT_STALE_AFTER = dt.timedelta(minutes=10)
+
+# The live percentage of the commits running in this process: {import pk: (percent, last update)}.
+# Not in the database: the commit's one transaction holds SQLite's write lock (IMMEDIATE) from its
+# start, so a second connection could not write progress until the end, and rows written inside the
+# transaction are invisible to others. The thread runs in the process of the request that started it;
+# a poll answered by another worker process shows the bar without a percentage. The database status
+# stays the truth once the commit has ended.
+_PROGRESS: dict[int, tuple[int, dt.datetime]] = {}
+_PROGRESS_LOCK = threading.Lock()
+
+
+def _inline() -> bool:
+    """Tests run the commit in the calling thread instead of a background thread."""
+    return bool(getattr(settings, "LINLI_GRIDS_IMPORT_INLINE", False))
+
+
+def _progress_note(pk: int, percent: int) -> None:
+    with _PROGRESS_LOCK:
+        _PROGRESS[pk] = (percent, timezone.now())
+
+
+def _progress_forget(pk: int) -> None:
+    with _PROGRESS_LOCK:
+        _PROGRESS.pop(pk, None)
+
+
+def register_import_progress(register_import: RegisterImport) -> int | None:
+    """How far the commit has got (0–100); None while it runs in another process (unknown here)."""
+    if register_import.status != RegisterImport.Status.COMMITTING:
+        return register_import.progress
+    with _PROGRESS_LOCK:
+        seen = _PROGRESS.get(register_import.pk)
+    return seen[0] if seen else None
+
+
+def register_import_is_stale(register_import: RegisterImport) -> bool:
+    """A commit that has shown no sign of life for IMPORT_STALE_AFTER: its process died (the transaction
+    was rolled back with it), so the import may be tried again or discarded."""
+    if register_import.status != RegisterImport.Status.COMMITTING:
+        return False
+    with _PROGRESS_LOCK:
+        seen = _PROGRESS.get(register_import.pk)
+    last = max(filter(None, [register_import.commit_started_at, seen[1] if seen else None]), default=None)
+    return last is None or timezone.now() - last > IMPORT_STALE_AFTER
+
+
+def register_import_commit_start(*, by, register_import: RegisterImport) -> RegisterImport:
+    """Claim a previewed import (or a stale one) for committing and start the commit in a background
+    thread; returns at once with the status "committing". A second claim while one runs is refused."""
+    if register_import.created_by_id != by.pk:
+        raise PermissionDenied(_("Only the person who uploaded this file may import it."))
+    try:
+        with transaction.atomic():
+            # nowait: on PostgreSQL a running commit holds this row's lock until it ends; refuse at once
+            # rather than wait minutes. (SQLite has no row locks; its write lock serialises the claim.)
+            locked = RegisterImport.objects.select_for_update(nowait=True).get(pk=register_import.pk)
+            if not (locked.status == RegisterImport.Status.PREVIEWED or register_import_is_stale(locked)):
+                raise _not_committable(locked.status)
+            if locked.summary.get("errors") or not locked.summary.get("valid_rows"):
+                raise ValidationError({"file": _("The file has errors; nothing was imported.")})
+            locked.status = RegisterImport.Status.COMMITTING
+            locked.commit_started_at = timezone.now()
+            locked.progress = 0
+            locked.error = ""
+            locked.save(update_fields=["status", "commit_started_at", "progress", "error"])
+    except DatabaseError:  # the row is locked by the commit running right now
+        raise _not_committable(RegisterImport.Status.COMMITTING) from None
+    args = (locked.pk, locked.commit_started_at, translation.get_language())
+    if _inline():
+        register_import_commit_run(*args)
+    else:
+        transaction.on_commit(lambda: threading.Thread(target=_commit_in_thread, args=args, daemon=True,
+                                                       name=f"grids-import-{locked.pk}").start())
+    locked.refresh_from_db()
+    return locked
+
+
+def _commit_in_thread(pk: int, claimed_at: dt.datetime, language: str | None) -> None:
+    close_old_connections()
+    try:
+        register_import_commit_run(pk, claimed_at, language)
+    finally:
+        connection.close()
+
+
+def register_import_commit_run(pk: int, claimed_at: dt.datetime, language: str | None = None) -> None:
+    """Run a claimed commit; a failure is recorded on the import (back to "previewed", nothing
+    written), not raised: the thread must not die silently."""
+    _progress_note(pk, 0)
+    try:
+        with translation.override(language):
+            register_import = RegisterImport.objects.select_related("created_by").get(pk=pk)
+            try:
+                register_import_commit(by=register_import.created_by, register_import=register_import,
+                                       claimed_at=claimed_at, on_progress=lambda p: _progress_note(pk, p))
+            except (ValidationError, PermissionDenied) as exc:
+                message = " ".join(exc.messages[:20]) if isinstance(exc, ValidationError) else str(exc)
+                _commit_failed(pk, claimed_at, message)
+            except Exception:
+                log.exception("register import %s failed", pk)
+                _commit_failed(pk, claimed_at, _("The import failed unexpectedly; nothing was imported. "
+                                                 "Try again, or tell your administrator."))
+    finally:
+        _progress_forget(pk)
+
+
+def _commit_failed(pk: int, claimed_at: dt.datetime, message: str) -> None:
+    # Only while our claim stands: a retry after a stale claim is not undone by the dead thread.
+    RegisterImport.objects.filter(pk=pk, status=RegisterImport.Status.COMMITTING, commit_started_at=claimed_at).update(
+        status=RegisterImport.Status.PREVIEWED, progress=0, error=message[:4000])

@@ -323,20 +323,26 @@ def import_upload(request):
                                                         "columns": imports.COLUMNS, "required": imports.REQUIRED})
 
 
+def _my_import(request, pk) -> RegisterImport:
+    # Only the uploader sees an import; anyone else gets 404.
+    return get_object_or_404(RegisterImport.objects.filter(created_by=request.user), pk=pk)
+
+
 @login_required
 def import_preview(request, pk):
-    register_import = get_object_or_404(RegisterImport.objects.filter(created_by=request.user), pk=pk)
+    register_import = _my_import(request, pk)
     if request.method == "POST":
         if request.POST.get("action") == "discard":
             services.register_import_discard(by=request.user, register_import=register_import)
             messages.success(request, _("The file was discarded; nothing was imported."))
             return redirect("grids:import_upload")
-        try:
-            services.register_import_commit(by=request.user, register_import=register_import)
+        try:  # returns at once: a thread commits, the page shows its progress
+            register_import = services.register_import_commit_start(by=request.user, register_import=register_import)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages[:20]))
         else:
-            messages.success(request, _("The register was imported."))
+            if register_import.status == RegisterImport.Status.COMMITTED:
+                messages.success(request, _("The register was imported."))
         return redirect("grids:import_preview", pk=register_import.pk)
     summary = register_import.summary
     errors = summary.get("error_list", [])
@@ -347,7 +353,25 @@ def import_preview(request, pk):
     return render(request, "grids/import_preview.html", {
         "imp": register_import, "s": summary, "errors": errors[:500], "more_errors": max(0, summary.get("errors", 0) - 500),
         "earlier": earlier, "can_commit": register_import.status == RegisterImport.Status.PREVIEWED
-        and not summary.get("errors") and summary.get("valid_rows")})
+        and not summary.get("errors") and summary.get("valid_rows"), **_progress_context(register_import)})
+
+
+def _progress_context(register_import: RegisterImport) -> dict:
+    return {"progress": services.register_import_progress(register_import),
+            "stale": services.register_import_is_stale(register_import)}
+
+
+@login_required
+def import_progress(request, pk):
+    """The progress bar, polled by htmx while the commit runs; when it has ended the page reloads to
+    show the result. Writes nothing (no personal data is shown)."""
+    register_import = _my_import(request, pk)
+    if register_import.status != RegisterImport.Status.COMMITTING and request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, "grids/_import_progress.html", {"imp": register_import,
+                                                           **_progress_context(register_import)})
 
 
 @login_required

@@ -18,6 +18,7 @@ from linli.people.models import CareTag, Membership
 def _plain_http(settings, tmp_path):
     settings.SECURE_SSL_REDIRECT = False
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.LINLI_GRIDS_IMPORT_INLINE = True  # the register import commits in the test's thread
     # Messages are asserted in English (the source language); pages pick the language per request.
     with translation.override("en"):
         yield
