@@ -1,28 +1,14 @@
 import datetime as dt
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from linli.activities import selectors
 from linli.activities.models import Activity, Delivery, Method, Platform
+from linli.core.forms import DATE, TIME
 from linli.places.models import Room
 from linli.volunteers.models import Team
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-TIME = forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M")
-
-
-def apply_errors(form, error: ValidationError, rename: dict | None = None) -> None:
-    """Show a service's ValidationError under the field it names, or on top of the form."""
-    rename = rename or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        field = rename.get(field, field)
-        form.add_error(field if field in form.fields and field != NON_FIELD_ERRORS else None, errors)
 
 
 def aware(day: dt.date, time: dt.time) -> dt.datetime:

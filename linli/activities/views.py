@@ -26,9 +26,9 @@ from linli.activities.forms import (
     OccurrenceForm,
     ReasonForm,
     ReviewForm,
-    apply_errors,
 )
 from linli.activities.models import Registration
+from linli.core.forms import apply_errors
 from linli.places.models import Site
 
 ICAL_SALT = "linli.activities.ical"

@@ -1,7 +1,6 @@
 """Forms for cases: they check what was typed; the rules live in services."""
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -11,17 +10,6 @@ from linli.cases.models import Case, Kind, ServiceItem
 from linli.divisions.models import Division
 from linli.orgs.models import Organization
 from linli.volunteers.models import Team, Volunteer
-
-
-def apply_errors(form, error: ValidationError, rename: dict | None = None) -> None:
-    """Show a service's ValidationError on the form: under the field it names, or on top."""
-    rename = rename or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        field = rename.get(field, field)
-        form.add_error(field if field in form.fields and field != NON_FIELD_ERRORS else None, errors)
 
 
 class ServiceChoice(forms.ModelChoiceField):

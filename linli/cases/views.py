@@ -17,6 +17,7 @@ from linli.cases import forms as f
 from linli.cases import selectors, services
 from linli.cases.models import Attachment, Case, Kind, NightTalk, ServiceItem
 from linli.core.audit import audit_access
+from linli.core.forms import apply_errors
 from linli.divisions.models import Division
 
 S = Case.Status
@@ -55,7 +56,7 @@ def new(request, kind):
                                         description=d["description"], address=d["address"],
                                         files=[d["photo"]] if d.get("photo") else [])
         except ValidationError as e:
-            f.apply_errors(form, e, rename={"file": "photo"})
+            apply_errors(form, e, rename={"file": "photo"})
         else:
             messages.success(request, _("Sent. The community will get back to you; follow its progress here."))
             return redirect("cases:detail", pk=case.pk)
@@ -92,7 +93,7 @@ def take(request, kind):
                                             contact_name=d["contact_name"], contact_phone=d["contact_phone"],
                                             address=d["address"])
         except ValidationError as e:
-            f.apply_errors(form, e)
+            apply_errors(form, e)
         else:
             messages.success(request, _("Received as %(n)s.") % {"n": case.number})
             return redirect("cases:detail", pk=case.pk)
@@ -265,7 +266,7 @@ def act(request, pk, action):
             if form is None:
                 messages.error(request, " ".join(e.messages))
                 return redirect("cases:detail", pk=case.pk)
-            f.apply_errors(form, e, rename={"file": "photo" if "photo" in form.fields else "file"})
+            apply_errors(form, e, rename={"file": "photo" if "photo" in form.fields else "file"})
         else:
             messages.success(request, _("Done."))
             if request.POST.get("next") == "inbox":
@@ -307,7 +308,7 @@ def night_talk_new(request):
                 attendees=d["attendees"], minutes=d["minutes"],
                 opinions=[(d["category"], line) for line in form.opinion_lines()])
         except ValidationError as e:
-            f.apply_errors(form, e)
+            apply_errors(form, e)
         else:
             messages.success(request, _("Recorded, with %(n)d opinions to follow up.") % {"n": talk.opinions.count()})
             return redirect("cases:night_talk", pk=talk.pk)

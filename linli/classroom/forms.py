@@ -1,29 +1,18 @@
 import datetime as dt
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.forms import DATE, TIME
 from linli.people.models import Person
 from linli.places.models import Room
 
 from .models import BackgroundCheck, PickupPerson, Program
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-TIME = forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M")
 WEEKDAYS = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")), (4, _("Friday")),
             (5, _("Saturday")), (6, _("Sunday"))]
 PICKUP_ROWS = 2
 NEW_CHILD = "new"
-
-
-def apply_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError under the field it names, or on top of the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        form.add_error(field if field in form.fields and field != NON_FIELD_ERRORS else None, errors)
 
 
 class ProgramForm(forms.Form):

@@ -16,12 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.audit import audit_access
+from linli.core.forms import apply_errors
 from linli.core.models import AccessLog
 from linli.people.models import Person
 from linli.places.models import Site
 
 from . import selectors, services
-from .forms import NEW_CHILD, BackgroundCheckForm, EnrollForm, PickupForm, ProgramForm, apply_errors
+from .forms import NEW_CHILD, BackgroundCheckForm, EnrollForm, PickupForm, ProgramForm
 from .models import Attendance, Enrollment, PickupPerson, Program, RosterEntry, Session
 
 A = AccessLog.Action

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from linli.accounts.models import Role
 from linli.core.audit import audit_access
+from linli.core.forms import apply_errors
 from linli.core.models import AccessLog
 from linli.divisions.models import Division
 from linli.grids import exports, imports, selectors, services
@@ -25,7 +26,6 @@ from linli.grids.models import GridAssignment, RegisterImport
 from linli.people import selectors as people_selectors
 from linli.people.audit import log_persons
 from linli.people.exports import XLSX
-from linli.people.forms import add_service_errors
 from linli.people.models import CareTag, Household
 
 A = AccessLog.Action
@@ -114,7 +114,7 @@ def grid_boundary(request, pk):
         try:
             services.grid_boundary_set(by=request.user, grid=grid, boundary=form.cleaned_data["boundary"])
         except ValidationError as exc:
-            add_service_errors(form, ValidationError({"geojson": exc.message_dict.get("boundary", exc.messages)}
+            apply_errors(form, ValidationError({"geojson": exc.message_dict.get("boundary", exc.messages)}
                                                      if hasattr(exc, "error_dict") else exc.messages))
         else:
             messages.success(request, _("Boundary saved."))
@@ -133,7 +133,7 @@ def assignment_add(request, pk):
         try:
             services.assignment_start(by=request.user, grid=grid, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Grid worker assigned."))
             return redirect("grids:grid_detail", pk=grid.pk)
@@ -216,7 +216,7 @@ def visit_create(request, pk):
         try:
             visit, created = services.visit_record(by=request.user, household=household, **form.service_kwargs())
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Visit recorded.") if created else _("This visit was already recorded."))
             return _back(request, "grids:home")
@@ -258,7 +258,7 @@ def campaign_create(request):
         try:
             campaign = services.campaign_create(by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Campaign started."))
             return redirect("grids:campaign_detail", pk=campaign.pk)
@@ -292,7 +292,7 @@ def reach_create(request, pk, household_pk):
             _reach, created = services.reach_record(by=request.user, campaign=campaign, household=household,
                                                     **form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("%(address)s reached.") % {"address": household.address} if created
                              else _("This reach was already recorded."))
@@ -315,7 +315,7 @@ def import_upload(request):
             register_import, _preview = services.register_import_start(by=request.user, file_name=upload.name,
                                                                        data=upload.read())
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_errors(form, exc)
         else:
             return redirect("grids:import_preview", pk=register_import.pk)
     recent = RegisterImport.objects.filter(created_by=request.user)[:10]

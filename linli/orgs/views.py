@@ -5,10 +5,10 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from linli.core.forms import apply_errors
 from linli.orgs import selectors, services
 from linli.orgs.forms import OrganizationForm
 from linli.orgs.models import Organization
-from linli.people.forms import add_service_errors
 
 
 @login_required
@@ -32,7 +32,7 @@ def organization_create(request):
         try:
             services.organization_create(by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Organization registered."))
             return redirect("orgs:organization_list")
@@ -50,7 +50,7 @@ def organization_edit(request, pk):
         try:
             services.organization_update(by=request.user, organization=org, data=form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Organization saved."))
             return redirect("orgs:organization_list")

@@ -1,16 +1,8 @@
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from linli.people import selectors
 from linli.people.models import CareTag, Membership, Person
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form, next to the field it names."""
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for field, messages in errors.items():
-        form.add_error(field if field in form.fields else None, messages)
 
 
 class HouseholdForm(forms.Form):

@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.accounts.models import Role
+from linli.core.forms import apply_errors
 from linli.core.models import AccessLog
 from linli.divisions.models import Division
 from linli.people import exports, selectors, services
 from linli.people.audit import log_persons
-from linli.people.forms import HouseholdForm, MemberForm, PersonCreateForm, PersonForm, add_service_errors
+from linli.people.forms import HouseholdForm, MemberForm, PersonCreateForm, PersonForm
 from linli.people.models import CareTag, Household, Membership, Person
 
 PAGE_SIZE = 20
@@ -68,7 +69,7 @@ def household_create(request):
         try:
             household = services.household_create(by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Household registered."))
             return redirect("people:household_detail", pk=household.pk)
@@ -87,7 +88,7 @@ def household_edit(request, pk):
         try:
             services.household_update(by=request.user, household=household, data=form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Household saved."))
             return redirect("people:household_detail", pk=household.pk)
@@ -107,7 +108,7 @@ def member_add(request, pk):
         try:
             services.person_create(by=request.user, household=household, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Member added."))
             return redirect("people:household_detail", pk=household.pk)
@@ -186,7 +187,7 @@ def person_create(request):
         try:
             person = services.person_create(by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Person registered."))
             return redirect("people:person_detail", pk=person.pk)
@@ -205,7 +206,7 @@ def person_edit(request, pk):
         try:
             services.person_update(by=request.user, person=person, data=form.changes(person))
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Person saved."))
             return redirect("people:person_detail", pk=person.pk)

@@ -1,27 +1,14 @@
 import datetime as dt
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.forms import DATE, TIME
 from linli.places import selectors, services
 from linli.places.models import Booking, OpeningHours, Room, Site
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-TIME = forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M")
 WEEKDAYS = OpeningHours._meta.get_field("weekday").choices
-
-
-def apply_errors(form, error: ValidationError, rename: dict | None = None) -> None:
-    """Show a service's ValidationError on the form: under the field it names, or on top."""
-    rename = rename or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        field = rename.get(field, field)
-        form.add_error(field if field in form.fields and field != NON_FIELD_ERRORS else None, errors)
 
 
 class ServiceModelForm(forms.ModelForm):

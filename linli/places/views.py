@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from linli.core.forms import apply_errors
 from linli.places import selectors, services
 from linli.places.forms import (
     WEEKDAYS,
@@ -23,7 +24,6 @@ from linli.places.forms import (
     ReasonForm,
     RoomForm,
     SiteForm,
-    apply_errors,
 )
 from linli.places.models import Booking, OpeningException
 

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from linli.activities.forms import SpanForm, apply_errors  # noqa: F401 (re-exported for views)
+from linli.activities.forms import SpanForm
 from linli.volunteers.models import Team
 
 

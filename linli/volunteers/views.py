@@ -15,8 +15,9 @@ from linli.activities import selectors as activity_selectors
 from linli.activities import services as activity_services
 from linli.activities.forms import aware
 from linli.activities.views import qr_svg
+from linli.core.forms import apply_errors
 from linli.volunteers import selectors, services
-from linli.volunteers.forms import JoinForm, ReasonForm, RecordForm, RedeemForm, ShiftForm, apply_errors
+from linli.volunteers.forms import JoinForm, ReasonForm, RecordForm, RedeemForm, ShiftForm
 from linli.volunteers.models import Certificate, ServiceRecord, ShiftSignup, Team, Volunteer
 
 
