@@ -213,8 +213,16 @@ def solve_mclp(
         c, integrality=integrality, bounds=Bounds(0.0, 1.0), constraints=constraints,
         options={"time_limit": remaining, "mip_rel_gap": mip_rel_gap, "disp": False},
     )
-    milp_seconds = time.perf_counter() - t0
     bound = None if res.get("mip_dual_bound") is None else -float(res.mip_dual_bound)
+    lp_bound = False
+    if res.x is None and res.status == 1:
+        # Stopped before HiGHS found a solution above the floor: SciPy then reports no bound, so take the
+        # LP relaxation of the model without the floor, a proven (weaker) upper bound.
+        lp = milp(c, integrality=np.zeros_like(integrality), bounds=Bounds(0.0, 1.0), constraints=constraints[:2],
+                  options={"time_limit": max(1.0, 0.1 * time_limit_s), "disp": False})
+        if lp.status == 0 and lp.fun is not None:
+            bound, lp_bound = -float(lp.fun), True
+    milp_seconds = time.perf_counter() - t0
     if res.x is not None:
         picked = keep[res.x[:n_model] > 0.5]
         pad = np.setdiff1d(np.arange(n_cand), picked)[: k - picked.size]
@@ -233,7 +241,7 @@ def solve_mclp(
     if res.status == 0 and gap is not None and gap <= mip_rel_gap + 1e-9:
         status = "optimal" if gap == 0 else f"within the requested gap {mip_rel_gap:g}"
     elif res.status == 1:
-        status = "time limit"
+        status = "time limit (bound from the LP relaxation)" if lp_bound else "time limit"
     else:
         status = f"MILP did not finish: {res.message}"
     return MclpSolution(

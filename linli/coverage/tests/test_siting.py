@@ -98,3 +98,28 @@ def test_local_search_is_reproducible_and_never_worse_than_greedy_swap(seed):
     got = covered_weight(cover=cover, weights=weights, chosen=searched)
     assert got >= covered_weight(cover=cover, weights=weights, chosen=plain)
     assert got <= _brute_force(cover.toarray(), weights, 3)
+
+
+def test_a_milp_stopped_before_any_solution_still_reports_a_proven_bound(monkeypatch):
+    # SciPy gives no bound when HiGHS stops without a solution; the LP relaxation bound is used instead
+    from scipy.optimize import OptimizeResult
+
+    from linli.coverage.engine import siting
+
+    real_milp, calls = siting.milp, []
+
+    def stopped_first(*args, **kwargs):
+        calls.append(kwargs["integrality"].copy())
+        if len(calls) == 1:
+            return OptimizeResult(status=1, x=None, fun=None, mip_dual_bound=None, message="time limit")
+        return real_milp(*args, **kwargs)
+
+    monkeypatch.setattr(siting, "milp", stopped_first)
+    rng = np.random.default_rng(3)
+    cover = rng.random((10, 40)) < 0.18
+    weights = rng.integers(1, 9, 40).astype(float)
+    solution = solve_mclp(cover=sp.csr_matrix(cover), weights=weights, k=3, time_limit_s=10)
+    assert len(calls) == 2 and not calls[1].any()  # the second solve is the LP relaxation
+    assert solution.status == "time limit (bound from the LP relaxation)" and solution.method == "greedy+swap"
+    assert solution.best_bound >= _brute_force(cover, weights, 3) - 1e-9
+    assert solution.gap == pytest.approx((solution.best_bound - solution.objective) / solution.best_bound)
