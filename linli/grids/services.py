@@ -238,6 +238,8 @@ def reach_record(*, by, campaign: Campaign, household: Household, method: str,
         raise ValidationError(errors)
     earlier = Reach.objects.filter(campaign=campaign, household=household).first()
     if earlier is not None:
+        if key is not None and earlier.submission_key == key:  # the same phone's resend won meanwhile
+            return earlier, False
         raise _already_reached(earlier)
     reach = Reach(campaign=campaign, household=household, division=household.division, method=method,
                   reached_at=reached_at, note=(note or "").strip()[:200], recorded_by=by)
