@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.scoping import ScopedQuerySet, user_grants
+from linli.core.scoping import ScopedQuerySet
 from linli.people.models import PEOPLE_ROLES
 
 
@@ -118,6 +118,8 @@ class Campaign(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_field = "division"
+    # A campaign run above the user's divisions (the county's, for a grid worker) reaches them too.
+    scope_public_upward = True
 
     class Meta:
         verbose_name = _("campaign")
@@ -126,12 +128,6 @@ class Campaign(models.Model):
 
     def __str__(self):
         return self.title
-
-    @classmethod
-    def scope_own(cls, user):
-        # A campaign run above the user's divisions (the county's, for a grid worker) reaches them too.
-        above = {int(p) for _, path, _ in user_grants(user) for p in path.strip("/").split("/") if p}
-        return Q(division_id__in=sorted(above))
 
     @property
     def is_running(self) -> bool:
