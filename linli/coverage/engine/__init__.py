@@ -1,6 +1,6 @@
 """The 15-minute resident service circle engine: street networks, walking times, coverage, isochrones, siting.
 
-Pure Python (numpy, scipy, shapely, pyproj, pyosmium); imports nothing from Django, so the CLI, a
+Python with numpy, scipy, numba, shapely, pyproj and pyosmium; imports nothing from Django, so the CLI, a
 background job or a notebook can use it without a web request. See docs/coverage.md.
 """
 
@@ -22,6 +22,7 @@ from .routing import (
     DEFAULT_THRESHOLDS_MIN,
     NearestCenters,
     PointTimes,
+    household_walking_times,
     metres_per_minute,
     minutes_to_metres,
     nearest_centers,
@@ -49,6 +50,7 @@ __all__ = [
     "gcj02_to_wgs84",
     "geod_distance_m",
     "greedy_swap",
+    "household_walking_times",
     "is_walkable",
     "isochrones",
     "load_geojson",

@@ -86,6 +86,22 @@ def _row(key: Any, minutes: FloatArray, residents: FloatArray, thresholds: tuple
     )
 
 
+def _factorize(key_arr: NDArray[Any]) -> tuple[list[Any], IntArray]:
+    """The distinct keys (sorted) and each household's position among them."""
+    if key_arr.dtype.kind in "iu" and key_arr.size:
+        low, high = int(key_arr.min()), int(key_arr.max())
+        if high - low < 4 * key_arr.size:  # integers in a narrow range (ids, grid numbers): count, not sort
+            shifted = key_arr.astype(np.int64) - low
+            present = np.bincount(shifted) > 0
+            rank = np.cumsum(present) - 1
+            return (np.flatnonzero(present) + low).tolist(), rank[shifted]
+    # object keys (mixed types, None) are compared by their text, so 1 and "1" are the same group
+    comparable = key_arr.astype(str) if key_arr.dtype == object else key_arr
+    _, first_idx, inverse = np.unique(comparable, return_index=True, return_inverse=True)
+    keys = key_arr[first_idx].tolist() if key_arr.dtype != object else list(key_arr[first_idx])
+    return keys, inverse.ravel()
+
+
 def coverage_figures(
     *, minutes: ArrayLike, residents: ArrayLike | None = None, groups: Mapping[str, Sequence[Any] | ArrayLike] | None = None,
     thresholds: Sequence[float] = DEFAULT_THRESHOLDS_MIN,
@@ -110,23 +126,21 @@ def coverage_figures(
         if key_arr.shape != m.shape:
             raise ValueError(f"group {name!r} must have one key per household")
         # object keys (mixed types, None) are compared by their text, so 1 and "1" are the same group
-        comparable = key_arr.astype(str) if key_arr.dtype == object else key_arr
-        uniq, first_idx, inverse = np.unique(comparable, return_index=True, return_inverse=True)
-        inverse = inverse.ravel()
-        g = uniq.size
-        households = np.bincount(inverse, minlength=g)
-        people = np.bincount(inverse, weights=r, minlength=g)
-        unreachable = np.bincount(inverse, weights=~np.isfinite(m), minlength=g)
-        h_within = {t: np.bincount(inverse, weights=m <= t, minlength=g) for t in ts}
-        r_within = {t: np.bincount(inverse, weights=r * (m <= t), minlength=g) for t in ts}
+        keys, inverse = _factorize(key_arr)
+        g = len(keys)
+        covered = {t: m <= t for t in ts}
+        households = np.bincount(inverse, minlength=g).tolist()
+        people = np.bincount(inverse, weights=r, minlength=g).tolist()
+        unreachable = np.bincount(inverse, weights=~np.isfinite(m), minlength=g).astype(np.int64).tolist()
+        h_within = {t: np.bincount(inverse, weights=covered[t], minlength=g).astype(np.int64).tolist() for t in ts}
+        r_within = {t: np.bincount(inverse, weights=r * covered[t], minlength=g).tolist() for t in ts}
         rows = {}
-        for i in range(g):
-            key = key_arr[first_idx[i]].item() if key_arr.dtype != object else key_arr[first_idx[i]]
+        for i, key in enumerate(keys):
             rows[key] = CoverageRow(
-                key=key, households=int(households[i]), residents=float(people[i]),
-                households_within={t: int(h_within[t][i]) for t in ts},
-                residents_within={t: float(r_within[t][i]) for t in ts},
-                unreachable_households=int(unreachable[i]),
+                key=key, households=households[i], residents=people[i],
+                households_within={t: h_within[t][i] for t in ts},
+                residents_within={t: r_within[t][i] for t in ts},
+                unreachable_households=unreachable[i],
             )
         by_group[name] = rows
     return CoverageFigures(

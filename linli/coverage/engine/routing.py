@@ -7,12 +7,12 @@ reasoning in docs/decisions/0005-walking-speed.md: GB 50180-2018 (城市居住�
 ~4.3-4.8 for adults and ~3.6 for older people). 4.0 km/h reproduces the standard's 1,000 m bound and
 leaves room for older residents and crossings; every function takes ``speed_kmh`` to change it.
 
-One multi-source pass: each center becomes a *virtual node* with two directed edges to the ends of the
-edge it is snapped to, weighted by its partial distances (off-network walk + along-edge walk). SciPy's
-``dijkstra`` has no per-source start distance, so this is how a source starts part-way along an edge;
-because the virtual nodes have no incoming edges, no path runs through them. ``dijkstra(...,
-indices=virtual nodes, min_only=True, return_predecessors=True, limit=...)`` then yields, for every
-node, the distance to the nearest center and (``sources``) which center it is.
+One multi-source pass: each center seeds the two ends of the street it is snapped to with its partial
+walks (off-network walk + along-street walk to that end), and one Dijkstra from all seeds at once (a
+compiled 4-ary-heap Dijkstra, ``_kernels.multi_source_dijkstra``) gives, for every node, the distance to
+the nearest center and which center it is. SciPy's ``dijkstra(min_only=True)`` computes the same from
+virtual source nodes (``augmented_graph``, kept for ``reachable_pairs`` and as a reference in the tests
+and benchmark) but takes 1.3-1.5 times as long on city networks (benchmarks/coverage_bench.py).
 
 A point (household) snapped to an edge reaches the network at either end: its distance is
 ``offset + min(d[u] + to_u, d[v] + to_v)``; when a center sits on the same edge, the direct walk along
@@ -22,15 +22,16 @@ the edge ``offset_p + offset_c + |along_p - along_c|`` is also considered.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.csgraph import dijkstra
 
 from .network import Network
-from .snap import SnappedPoints
+from .snap import SnappedPoints, cpu_cores, snap_points
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -104,7 +105,6 @@ class NearestCenters:
 
     node_distance_m: FloatArray  # inf where no center is within the limit / connected
     node_source: IntArray  # index into the centers, -1 where none
-    predecessors: IntArray  # predecessor node; values >= n_nodes are the virtual source nodes
     centers: SnappedPoints
     speed_kmh: float
     limit_m: float | None
@@ -130,24 +130,37 @@ def nearest_centers(
     *, network: Network, centers: SnappedPoints, speed_kmh: float = DEFAULT_SPEED_KMH,
     limit_min: float | None = None,
 ) -> NearestCenters:
-    """Distance from every node to its nearest center in one ``dijkstra(min_only=True)`` pass.
+    """Distance from every node to its nearest center in one multi-source Dijkstra pass.
 
     ``limit_min`` stops the search beyond that many minutes (faster; farther nodes get ``inf``).
     """
     _checked_sources(centers)
     limit_m = None if limit_min is None else minutes_to_metres(minutes=limit_min, speed_kmh=speed_kmh)
     metres_per_minute(speed_kmh)
-    n, k = network.n_nodes, len(centers)
-    graph = augmented_graph(network=network, sources=centers)
-    dist, pred, src = dijkstra(
-        graph, directed=True, indices=np.arange(n, n + k), min_only=True, return_predecessors=True,
-        limit=np.inf if limit_m is None else limit_m,
-    )
-    node_source = np.where(src[:n] >= n, src[:n] - n, -1).astype(np.int64)
+    dist, node_source = multi_source_distances(network=network, sources=centers, limit_m=limit_m)
     return NearestCenters(
-        node_distance_m=np.asarray(dist[:n], dtype=float), node_source=node_source,
-        predecessors=pred[:n].astype(np.int64), centers=centers, speed_kmh=speed_kmh, limit_m=limit_m,
+        node_distance_m=dist, node_source=node_source, centers=centers, speed_kmh=speed_kmh, limit_m=limit_m,
     )
+
+
+def multi_source_distances(
+    *, network: Network, sources: SnappedPoints, limit_m: float | None = None
+) -> tuple[FloatArray, IntArray]:
+    """Per node: distance (m) to the nearest source (``inf`` beyond ``limit_m`` or on another island)
+    and that source's index (-1 where none), from one Dijkstra seeded at the sources' street ends."""
+    from ._kernels import multi_source_dijkstra
+
+    k = len(sources)
+    seed_node = np.concatenate([sources.u, sources.v])
+    seed_dist = np.concatenate([sources.offset_m + sources.to_u_m, sources.offset_m + sources.to_v_m])
+    seed_source = np.concatenate([np.arange(k), np.arange(k)]).astype(np.int64)
+    g = network.graph
+    index_dtype = g.indices.dtype
+    dist, label = multi_source_dijkstra(
+        g.indptr, g.indices, g.data.astype(np.float64, copy=False), seed_node.astype(index_dtype),
+        seed_dist.astype(np.float64), seed_source, np.inf if limit_m is None else float(limit_m),
+    )
+    return dist, label
 
 
 def point_distances(
@@ -203,6 +216,27 @@ def walking_times(
     return nearest_centers(network=network, centers=centers, speed_kmh=speed_kmh, limit_min=limit_min).at_points(
         points
     )
+
+
+def household_walking_times(
+    *, network: Network, centers: SnappedPoints, lon: ArrayLike, lat: ArrayLike, max_distance_m: float | None = None,
+    speed_kmh: float = DEFAULT_SPEED_KMH, limit_min: float | None = None,
+) -> tuple[SnappedPoints, PointTimes]:
+    """Snap households (WGS-84) and give each its walking time to the nearest center.
+
+    The same as ``snap_points`` then ``walking_times``, but the snapping runs in a second thread while
+    the multi-source pass runs in this one: the two do not depend on each other and both release the
+    GIL, so on a machine with two cores or more the run takes about as long as the slower of the two.
+    """
+    _checked_sources(centers)
+    threads = max(1, cpu_cores() - 1)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        snapping = pool.submit(
+            snap_points, network=network, lon=lon, lat=lat, max_distance_m=max_distance_m, threads=threads
+        )
+        result = nearest_centers(network=network, centers=centers, speed_kmh=speed_kmh, limit_min=limit_min)
+        houses = snapping.result()
+    return houses, result.at_points(houses)
 
 
 def reachable_pairs(

@@ -56,3 +56,25 @@ def test_group_keys_keep_their_type_and_mixed_keys_group_by_text():
     assert set(by_int) == {7, 8} and by_int[7].households_share(15.0) == 0.5
     mixed = coverage_figures(minutes=minutes, groups={"grid": [1, "1", None, None]}).by_group["grid"]
     assert len(mixed) == 2 and mixed[None].households == 2
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        np.array([5, -3, 5, 7, -3, 2]),  # narrow range with negatives: counted, not sorted
+        np.array([10**12, 3, 10**12, 3, 3, 42]),  # wide range: sorted
+        np.array(["b", "a", "b", "c", "a", "a"]),
+    ],
+)
+def test_groups_count_the_same_whichever_way_keys_are_factorised(keys):
+    minutes = np.array([1.0, 20.0, 4.0, np.inf, 12.0, 15.0])
+    figures = coverage_figures(minutes=minutes, residents=np.arange(1.0, 7.0), groups={"g": keys})
+    rows = figures.by_group["g"]
+    assert list(rows) == sorted(set(keys.tolist()))
+    for key, row in rows.items():
+        mine = keys == key
+        assert row.households == mine.sum()
+        assert row.households_within[15.0] == np.count_nonzero(minutes[mine] <= 15)
+        assert row.residents_within[5.0] == np.arange(1.0, 7.0)[mine & (minutes <= 5)].sum()
+        assert row.unreachable_households == np.count_nonzero(np.isinf(minutes[mine]))
+        assert type(key) is type(keys[0].item())

@@ -116,3 +116,25 @@ def test_center_too_far_from_the_network_is_a_clear_error():
     far = snap_points(network=net, lon=to_lonlat(50_000, 0)[0], lat=to_lonlat(50_000, 0)[1], max_distance_m=500)
     with pytest.raises(ValueError, match="farther"):
         nearest_centers(network=net, centers=far)
+
+
+def test_compiled_pass_equals_scipy_min_only_on_a_city_sized_grid():
+    """The compiled kernel against SciPy's dijkstra(min_only) from virtual centers (the previous engine)."""
+    from scipy.sparse.csgraph import dijkstra
+
+    from linli.coverage.engine.routing import augmented_graph
+
+    net = grid_network(nx=60, ny=50, spacing_m=83.3)
+    rng = np.random.default_rng(11)
+    lon, lat = to_lonlat(rng.uniform(0, 59 * 83.3, 40), rng.uniform(0, 49 * 83.3, 40))
+    centers = snap_points(network=net, lon=lon, lat=lat)
+    result = nearest_centers(network=net, centers=centers)
+    graph = augmented_graph(network=net, sources=centers)
+    n = net.n_nodes
+    dist, _, src = dijkstra(graph, directed=True, indices=np.arange(n, n + 40), min_only=True, return_predecessors=True)
+    assert np.allclose(result.node_distance_m, dist[:n], rtol=1e-12, atol=0)
+    # where no two centers tie, both name the same center
+    per_center = dijkstra(graph, directed=True, indices=np.arange(n, n + 40))[:, :n]
+    sorted_d = np.sort(per_center, axis=0)
+    untied = sorted_d[1] - sorted_d[0] > 1e-6
+    assert np.array_equal(result.node_source[untied], (src[:n] - n)[untied])
