@@ -40,12 +40,20 @@ class CoverageRunSerializer(serializers.ModelSerializer):
     # Plain strings, not enums: a fourth "status" enum would collide in the schema with other apps'.
     status = serializers.CharField(read_only=True, help_text=_STATUS_HELP)
     siting_status = serializers.CharField(read_only=True, help_text=_("empty (never asked), pending, running, finished or failed"))
+    error = serializers.CharField(source="error_message", read_only=True)
+    siting_error = serializers.CharField(source="siting_error_message", read_only=True)
+    interrupted = serializers.BooleanField(read_only=True, help_text=_(
+        "True when the run stopped without finishing because the server was restarted (status is then "
+        "failed); start a new run."))
+    siting_interrupted = serializers.BooleanField(read_only=True, help_text=_(
+        "True when the siting stopped without finishing because the server was restarted (siting_status "
+        "is then failed); ask for it again."))
 
     class Meta:
         model = CoverageRun
         fields = ["id", "network", "division", "speed_kmh", "thresholds", "function", "at_label", "status",
-                  "progress", "error", "created_at", "started_at", "finished_at", "siting_status",
-                  "siting_progress", "siting_error", "siting"]
+                  "progress", "error", "interrupted", "created_at", "started_at", "finished_at", "siting_status",
+                  "siting_progress", "siting_error", "siting_interrupted", "siting"]
         read_only_fields = fields
 
 
@@ -130,6 +138,11 @@ class CoverageRunViewSet(ScopedViewSet):
     serializer_class = CoverageRunSerializer
     http_method_names = ["get", "post", "head", "options"]
     filterset_fields = ["division", "status"]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # A run whose thread died is reported as failed and interrupted, so a client polling it stops.
+        services.coverage_runs_interrupt_stale()
 
     def scope_queryset(self, qs):
         return qs.select_related("division", "network").defer("household_results", "isochrones")

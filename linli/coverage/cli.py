@@ -144,7 +144,7 @@ def cmd_run(opts) -> None:
     except ValidationError as exc:
         _fail(_messages(exc))
     if run.status != CoverageRun.Status.FINISHED:
-        _fail(f"run {run.pk} failed: {run.error}")
+        _fail(f"run {run.pk} failed: {run.error_message}")
     print(f"run {run.pk}: {division.name}, {run.figures['centers_used']} centers"
           + (f", function {run.function}" if run.function else "") + (f", open {run.at_label}" if run.at_label else "")
           + f", {run.speed_kmh:g} km/h, {time.perf_counter() - t0:.1f} s")
@@ -209,7 +209,7 @@ def cmd_site(opts) -> None:
     except ValidationError as exc:
         _fail(_messages(exc))
     if run.siting_status != CoverageRun.Status.FINISHED:
-        _fail(f"siting failed: {run.siting_error}")
+        _fail(f"siting failed: {run.siting_error_message}")
     s = run.siting
     gap = "unknown (no bound)" if s["gap"] is None else f"{s['gap']:.4%}"
     print(f"run {run.pk}: k = {s['k']} among {s['candidate_count']} {s['candidates']} candidates, "

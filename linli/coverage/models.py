@@ -86,6 +86,8 @@ class CoverageRun(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     error = models.TextField(_("error"), blank=True)
+    # Set (with status "failed") when the thread computing the run died with its process.
+    interrupted = models.BooleanField(_("interrupted"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("started by"), null=True,
                                    blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -102,6 +104,9 @@ class CoverageRun(models.Model):
     siting_status = models.CharField(_("siting status"), max_length=10, choices=Status.choices, blank=True)
     siting_progress = models.PositiveSmallIntegerField(default=0)
     siting_error = models.TextField(blank=True)
+    siting_interrupted = models.BooleanField(_("siting interrupted"), default=False)
+    # The claim of the thread computing the siting: only that thread may write its result.
+    siting_started_at = models.DateTimeField(_("siting started at"), null=True, blank=True)
     siting = models.JSONField(_("siting suggestion"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -121,6 +126,21 @@ class CoverageRun(models.Model):
     def is_busy(self) -> bool:
         return self.status in (self.Status.PENDING, self.Status.RUNNING) or self.siting_status in (
             self.Status.PENDING, self.Status.RUNNING)
+
+    @property
+    def error_message(self) -> str:
+        """Why the run failed, in the reader's language when it was interrupted."""
+        if self.interrupted:
+            return str(_("The run was interrupted before it finished (the server was probably restarted). "
+                         "Start it again."))
+        return self.error
+
+    @property
+    def siting_error_message(self) -> str:
+        if self.siting_interrupted:
+            return str(_("The siting was interrupted before it finished (the server was probably restarted). "
+                         "Ask for it again."))
+        return self.siting_error
 
     def set_household_results(self, *, household_ids, minutes, site_ids, residents) -> None:
         buf = io.BytesIO()

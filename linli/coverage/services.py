@@ -11,7 +11,10 @@ Rules:
 - households on another network island, or farther than ``HOUSEHOLD_SNAP_LIMIT_M`` from any street,
   are unreachable: they stay in every denominator and are never covered; households without a
   location cannot be measured and are counted separately;
-- only staff (Role.STAFF) over the division start runs and sitings; the CLI (``by=None``) may always.
+- only staff (Role.STAFF) over the division start runs and sitings; the CLI (``by=None``) may always;
+- a run or siting pending or running with no sign of life (``updated_at``) for ``RUN_STALE_AFTER`` died
+  with its process: the next read or start marks it failed and interrupted, and the dead thread's late
+  writes are dropped (every write of the thread is guarded by its claim).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +59,11 @@ MAX_CLUSTERS = 50
 NODE_CANDIDATE_CELL_M = 150.0
 SITING_TIME_LIMIT_S = 30.0
 CANDIDATE_KINDS = ("sites", "nodes")
+# Runs and sitings compute in a daemon thread of the web process, which a restart or deploy kills
+# without a word. The thread touches updated_at at each progress step and every HEARTBEAT_EVERY while a
+# long step runs (the siting solver may take minutes), so silence for RUN_STALE_AFTER means it is dead.
+RUN_STALE_AFTER = dt.timedelta(minutes=10)
+HEARTBEAT_EVERY = dt.timedelta(seconds=30)
 
 
 def _inline() -> bool:
@@ -262,6 +271,7 @@ def coverage_run(*, network: StreetNetwork | None, division: Division, function:
     if not (speed > 0 and math.isfinite(speed)):
         raise ValidationError({"speed_kmh": _("The walking speed must be a positive number of km/h.")})
     values = _check_thresholds(engine.DEFAULT_THRESHOLDS_MIN if thresholds is None else thresholds)
+    coverage_runs_interrupt_stale()
     run = CoverageRun.objects.create(
         network=network, division=division, speed_kmh=speed, thresholds=values, function=function,
         at_label=open_at.label if open_at else "", at_weekdays=list(open_at.weekdays) if open_at else [],
@@ -290,8 +300,65 @@ def _in_thread(fn, pk: int) -> None:
         connection.close()
 
 
-def _progress(pk: int, value: int, **fields) -> None:
-    CoverageRun.objects.filter(pk=pk).update(progress=value, updated_at=timezone.now(), **fields)
+def coverage_runs_interrupt_stale() -> int:
+    """Mark every run and siting that is pending or running with no sign of life for RUN_STALE_AFTER
+    as failed and interrupted: its thread died with its process. Called by every read that shows a
+    status and before every start, so a dead run neither shows a frozen bar nor blocks a new one. The
+    age is checked by the UPDATE itself, so a run that has just beaten is never touched. Returns how
+    many were marked."""
+    now = timezone.now()
+    busy = [CoverageRun.Status.PENDING, CoverageRun.Status.RUNNING]
+    runs = CoverageRun.objects.filter(status__in=busy, updated_at__lt=now - RUN_STALE_AFTER)
+    sitings = CoverageRun.objects.filter(siting_status__in=busy, updated_at__lt=now - RUN_STALE_AFTER)
+    marked = 0
+    # Look before writing: pages and polls call this all the time, and nothing is stale almost always.
+    if runs.exists():
+        marked += runs.update(status=CoverageRun.Status.FAILED, interrupted=True, finished_at=now, updated_at=now)
+    if sitings.exists():
+        marked += sitings.update(siting_status=CoverageRun.Status.FAILED, siting_interrupted=True, updated_at=now)
+    if marked:
+        log.warning("marked %d coverage run(s) or siting(s) as interrupted (no sign of life for %s)",
+                    marked, RUN_STALE_AFTER)
+    return marked
+
+
+class _ClaimLost(Exception):
+    """The run (or siting) was marked interrupted while this thread still worked on it."""
+
+
+def _beat(claim, **fields) -> None:
+    """Record progress and a sign of life while the claim stands; stop the work when it is gone."""
+    if not claim.update(updated_at=timezone.now(), **fields):
+        raise _ClaimLost
+
+
+@contextmanager
+def _heartbeat(claim):
+    """While the body runs, touch updated_at every HEARTBEAT_EVERY from a second thread. Not for work
+    inline in a transaction (tests, the demo): another connection could not see or write its row."""
+    if _inline() or connection.in_atomic_block:
+        yield
+        return
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(HEARTBEAT_EVERY.total_seconds()):
+                try:
+                    if not claim.update(updated_at=timezone.now()):
+                        return  # marked interrupted, or finished: nothing left to keep alive
+                except Exception:  # a database hiccup must not end the work; the next beat tries again
+                    log.exception("coverage heartbeat failed")
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, daemon=True, name=f"{threading.current_thread().name}-heartbeat")
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _open_at_of(run: CoverageRun) -> OpenAt | None:
@@ -365,20 +432,26 @@ def _round_coords(geometry):
 
 
 def coverage_run_execute(pk: int) -> None:
-    """Compute a run (status, progress, results on the record); a failure is recorded, not raised."""
+    """Compute a run (status, progress, results on the record); a failure is recorded, not raised.
+    Every write is guarded by the claim (status "running"): once the run is marked interrupted, this
+    thread stops at its next step and writes nothing."""
     now = timezone.now()
     updated = CoverageRun.objects.filter(pk=pk, status=CoverageRun.Status.PENDING).update(
         status=CoverageRun.Status.RUNNING, started_at=now, progress=2, updated_at=now)
     if not updated:
         return
+    claim = CoverageRun.objects.filter(pk=pk, status=CoverageRun.Status.RUNNING)
     run = CoverageRun.objects.select_related("network__division", "division").get(pk=pk)
     try:
-        _compute(run)
+        with _heartbeat(claim):
+            _compute(run, claim)
+    except _ClaimLost:
+        log.warning("coverage run %s was marked interrupted while it computed; its result is dropped", pk)
     except Exception as exc:  # recorded on the run for the page and the API; the thread must not die silently
         log.exception("coverage run %s failed", pk)
         message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        CoverageRun.objects.filter(pk=pk).update(status=CoverageRun.Status.FAILED, error=message[:2000],
-                                                 finished_at=timezone.now(), updated_at=timezone.now())
+        claim.update(status=CoverageRun.Status.FAILED, error=message[:2000], finished_at=timezone.now(),
+                     updated_at=timezone.now())
 
 
 def _snap_centers(net: engine.Network, sites: list[Site]):
@@ -387,10 +460,10 @@ def _snap_centers(net: engine.Network, sites: list[Site]):
     return snapped
 
 
-def _compute(run: CoverageRun) -> None:
+def _compute(run: CoverageRun, claim) -> None:
     thresholds = [float(t) for t in run.thresholds]
     net = network_load(run.network)
-    _progress(run.pk, 15)
+    _beat(claim, progress=15)
     sites = select_centers(area=run.network.division, function=run.function, at=_open_at_of(run))
     if not sites:
         raise ValidationError(_("No site matches: no center with a location, room function or opening "
@@ -405,15 +478,16 @@ def _compute(run: CoverageRun) -> None:
                               % {"n": len(sites), "m": CENTER_SNAP_LIMIT_M})
     used = [s for s, v in zip(sites, ok, strict=True) if v]
     centers_snapped = snapped.subset(np.flatnonzero(ok))
-    _progress(run.pk, 25)
+    _beat(claim, progress=25)
     hh = _households(run.division)
-    houses = engine.snap_points(network=net, lon=hh.lon, lat=hh.lat, max_distance_m=HOUSEHOLD_SNAP_LIMIT_M)
-    _progress(run.pk, 40)
-    result = engine.nearest_centers(network=net, centers=centers_snapped, speed_kmh=run.speed_kmh)
-    times = result.at_points(houses)
+    # snapping the households and the multi-source pass run side by side (engine threads)
+    houses, times = engine.household_walking_times(
+        network=net, centers=centers_snapped, lon=hh.lon, lat=hh.lat, max_distance_m=HOUSEHOLD_SNAP_LIMIT_M,
+        speed_kmh=run.speed_kmh,
+    )
     site_ids = np.array([s.pk for s in used], dtype=np.int64)
     nearest = np.where(times.source >= 0, site_ids[np.maximum(times.source, 0)], -1)
-    _progress(run.pk, 55)
+    _beat(claim, progress=55)
     divisions = {d["pk"]: d for d in Division.objects.filter(path__startswith=run.division.path)
                  .values("pk", "name", "level", "parent_id")}
     grid_key = np.array([d if divisions.get(d, {}).get("level") == Division.Level.GRID else -1
@@ -441,10 +515,10 @@ def _compute(run: CoverageRun) -> None:
     gaps = figures.uncovered
     clusters = engine.uncovered_clusters(lon=hh.lon[gaps], lat=hh.lat[gaps], residents=hh.residents[gaps],
                                          radius_m=CLUSTER_RADIUS_M)
-    _progress(run.pk, 65)
+    _beat(claim, progress=65)
     iso = engine.isochrones(network=net, centers=centers_snapped, thresholds=thresholds, speed_kmh=run.speed_kmh)
     iso = _round_coords(iso)
-    _progress(run.pk, 90)
+    _beat(claim, progress=90)
     count, labels = net.components()
     run.centers = centers
     run.figures = {
@@ -461,11 +535,11 @@ def _compute(run: CoverageRun) -> None:
     run.isochrones = iso
     run.set_household_results(household_ids=hh.ids, minutes=times.minutes, site_ids=nearest,
                               residents=hh.residents)
-    run.status = CoverageRun.Status.FINISHED
-    run.progress = 100
-    run.finished_at = timezone.now()
-    run.save(update_fields=["centers", "figures", "clusters", "isochrones", "household_results", "status",
-                            "progress", "finished_at", "updated_at"])
+    now = timezone.now()
+    if not claim.update(centers=run.centers, figures=run.figures, clusters=run.clusters, isochrones=run.isochrones,
+                        household_results=run.household_results, status=CoverageRun.Status.FINISHED,
+                        progress=100, finished_at=now, updated_at=now):
+        raise _ClaimLost
 
 
 # --------------------------------------------------------------------------- siting
@@ -560,7 +634,10 @@ def coverage_site(*, run: CoverageRun, k, candidates: str = "sites", by=None,
         raise PermissionDenied(_("Only staff of this division may ask for a siting."))
     if run.status != CoverageRun.Status.FINISHED:
         raise ValidationError(_("The coverage run has not finished."))
-    if run.siting_status in (CoverageRun.Status.PENDING, CoverageRun.Status.RUNNING):
+    busy = [CoverageRun.Status.PENDING, CoverageRun.Status.RUNNING]
+    coverage_runs_interrupt_stale()  # a siting whose thread died does not block a new one
+    run.refresh_from_db(fields=["siting_status", "siting_interrupted", "updated_at"])
+    if run.siting_status in busy:
         raise ValidationError(_("A siting for this run is already being computed."))
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise ValidationError({"k": _("k must be a positive whole number.")})
@@ -571,30 +648,40 @@ def coverage_site(*, run: CoverageRun, k, candidates: str = "sites", by=None,
     usable = int(np.count_nonzero(_candidate_points(net, cands).valid)) if cands.lon.size else 0
     if k > usable:
         raise ValidationError({"k": _("k = %(k)d is larger than the %(n)d usable candidates.") % {"k": k, "n": usable}})
-    CoverageRun.objects.filter(pk=run.pk).update(siting_status=CoverageRun.Status.PENDING, siting_progress=0,
-                                                 siting_error="", siting={"k": k, "candidates": candidates,
-                                                                          "time_limit_s": time_limit_s})
+    # Only if no siting started meanwhile (a double click); updated_at is its first sign of life.
+    if not CoverageRun.objects.filter(pk=run.pk).exclude(siting_status__in=busy).update(
+            siting_status=CoverageRun.Status.PENDING, siting_progress=0, siting_error="", siting_interrupted=False,
+            siting_started_at=None, siting={"k": k, "candidates": candidates, "time_limit_s": time_limit_s},
+            updated_at=timezone.now()):
+        raise ValidationError(_("A siting for this run is already being computed."))
     _dispatch(coverage_site_execute, run.pk, background)
     run.refresh_from_db()
     return run
 
 
 def coverage_site_execute(pk: int) -> None:
-    now = timezone.now()
+    """Compute a requested siting; a failure is recorded, not raised. The thread claims the siting with
+    its start time and writes only while that claim stands, so after an interruption a newer siting
+    of the same run is never overwritten by this one."""
+    claimed_at = timezone.now()
     if not CoverageRun.objects.filter(pk=pk, siting_status=CoverageRun.Status.PENDING).update(
-            siting_status=CoverageRun.Status.RUNNING, siting_progress=5, updated_at=now):
+            siting_status=CoverageRun.Status.RUNNING, siting_progress=5, siting_started_at=claimed_at,
+            updated_at=claimed_at):
         return
+    claim = CoverageRun.objects.filter(pk=pk, siting_status=CoverageRun.Status.RUNNING, siting_started_at=claimed_at)
     run = CoverageRun.objects.select_related("network__division", "division").get(pk=pk)
     try:
-        _site(run)
+        with _heartbeat(claim):
+            _site(run, claim)
+    except _ClaimLost:
+        log.warning("siting for coverage run %s was marked interrupted while it computed; its result is dropped", pk)
     except Exception as exc:  # recorded on the run, as for coverage runs
         log.exception("siting for coverage run %s failed", pk)
         message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        CoverageRun.objects.filter(pk=pk).update(siting_status=CoverageRun.Status.FAILED,
-                                                 siting_error=message[:2000], updated_at=timezone.now())
+        claim.update(siting_status=CoverageRun.Status.FAILED, siting_error=message[:2000], updated_at=timezone.now())
 
 
-def _site(run: CoverageRun) -> None:
+def _site(run: CoverageRun, claim) -> None:
     params = run.siting or {}
     k, spec, limit = int(params["k"]), str(params["candidates"]), float(params.get("time_limit_s", 30))
     started = time.perf_counter()
@@ -606,7 +693,7 @@ def _site(run: CoverageRun) -> None:
                                   lat=[c["lat"] for c in existing_sites], max_distance_m=CENTER_SNAP_LIMIT_M)
     cands = _candidates(run=run, net=net, spec=spec)
     points = _candidate_points(net, cands)
-    CoverageRun.objects.filter(pk=run.pk).update(siting_progress=30, updated_at=timezone.now())
+    _beat(claim, siting_progress=30)
     threshold = max(float(t) for t in run.thresholds)
     result = engine.site_new_centers(network=net, demand=demand, residents=hh.residents, candidates=points,
                                      existing=existing, k=k, threshold_min=threshold, speed_kmh=run.speed_kmh,
@@ -630,9 +717,9 @@ def _site(run: CoverageRun) -> None:
         "best_bound": sol.best_bound, "gap": sol.gap, "greedy_objective": sol.greedy_objective,
         "seconds": round(time.perf_counter() - started, 2), "computed_at": timezone.now().isoformat(),
     }
-    run.siting_status = CoverageRun.Status.FINISHED
-    run.siting_progress = 100
-    run.save(update_fields=["siting", "siting_status", "siting_progress", "updated_at"])
+    if not claim.update(siting=run.siting, siting_status=CoverageRun.Status.FINISHED, siting_progress=100,
+                        updated_at=timezone.now()):
+        raise _ClaimLost
 
 
 def _nearest_community(run: CoverageRun, hh: _Households, lon: np.ndarray, lat: np.ndarray) -> list[str]:

@@ -80,6 +80,7 @@ def index(request):
 @login_required
 def division_page(request, pk):
     division = _division(request, pk)
+    services.coverage_runs_interrupt_stale()  # a run whose thread died shows as failed, not as a frozen bar
     run = _run_for(division)
     busy = selectors.busy_run(division=division)
     can_run = has_role_over(request.user, Role.STAFF, division)
@@ -91,7 +92,7 @@ def division_page(request, pk):
               "url": reverse("coverage:division", args=[r["id"]])} for r in rows]
     children = list(Division.objects.filter(path__startswith=division.path, level=Division.Level.COMMUNITY)
                     .exclude(pk=division.pk).order_by("name")) if division.level != Division.Level.COMMUNITY else []
-    last_run = CoverageRun.objects.filter(division=division).order_by("-pk").only("status", "error").first()
+    last_run = CoverageRun.objects.filter(division=division).order_by("-pk").only("status", "error", "interrupted").first()
     return render(request, "coverage/division.html", {
         "division": division, "run": run, "busy": busy, "can_run": can_run,
         "headline": headline, "headline_cells": _share_cells(headline, thresholds),
@@ -156,6 +157,7 @@ def siting_start(request, pk):
 @login_required
 def progress(request, pk, run_pk):
     division = _division(request, pk)
+    services.coverage_runs_interrupt_stale()
     run = get_object_or_404(CoverageRun.objects.filter(division=division), pk=run_pk)
     if not run.is_busy and request.htmx:
         response = HttpResponse(status=204)
