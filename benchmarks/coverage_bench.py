@@ -28,8 +28,10 @@ one process; reference (a) is timed once, it takes minutes at 500 centers):
   nodes from the same square, 3 existing centers, k = ``--k``: coverage sets, greedy+swap, and the
   HiGHS MILP (``--mip-rel-gap``, default 0.004) with its status, proven bound and gap.
 Peak memory is the process's maximum resident set size. The seed makes the data reproducible.
-pandana (nearest-POI) and spopt (MCLP) are compared when importable; they are not dependencies of
-the project, so the script says when they are absent instead of failing.
+pandana (nearest-POI, (e)) and spopt (MCLP, (f)) are compared when importable; they are not
+dependencies of the project (install them into the venv for a run: ``.tools/bin/uv pip install
+--python .venv/bin/python pandana spopt``, and ``make install-dev`` removes them again), so the script
+says when they are absent instead of failing.
 """
 
 from __future__ import annotations
@@ -51,6 +53,14 @@ try:
     import networkx as nx
 except ImportError:  # networkx is a dev dependency only
     nx = None
+try:  # neither is a project dependency: `uv pip install pandana spopt` into the venv to compare
+    import pandana
+except ImportError:
+    pandana = None
+try:
+    import spopt
+except ImportError:
+    spopt = None
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -130,6 +140,59 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def compare_pandana(net, centers, repeat: int, horizon_m: float) -> None:
+    """pandana's nearest-POI query against the engine, both bounded at ``horizon_m`` (pandana needs a
+    bound). pandana places a POI on its nearest node, so the centers are moved onto their nearest street
+    end for both; pandana's time includes its set-up (network, contraction, POIs), as the issue asks."""
+    import pandas as pd
+
+    node = np.where(centers.to_u_m <= centers.to_v_m, centers.u, centers.v)
+    on_nodes = points_at_nodes(network=net, nodes=node)
+    limit_min = horizon_m / minutes_to_metres(minutes=1)
+    t_engine, mine = best_of(repeat, lambda: nearest_centers(network=net, centers=on_nodes, limit_min=limit_min))
+
+    def build():
+        g = net.graph.tocoo()
+        upper = g.row < g.col  # each street once; twoway=True walks it both ways
+        pnet = pandana.Network(pd.Series(net.lon), pd.Series(net.lat), pd.Series(g.row[upper]),
+                               pd.Series(g.col[upper]), pd.DataFrame({"m": g.data[upper]}), twoway=True)
+        pnet.set_pois("center", horizon_m, 1, pd.Series(net.lon[node]), pd.Series(net.lat[node]))
+        return pnet
+
+    def query(pnet):
+        return pnet.nearest_pois(horizon_m, "center", num_pois=1)[1].to_numpy()
+
+    t_setup, pnet = best_of(1, build)
+    t_query, theirs = best_of(repeat, lambda: query(pnet))
+    reached = np.isfinite(mine.node_distance_m)
+    diff = float(np.max(np.abs(theirs[reached] - mine.node_distance_m[reached]))) if reached.any() else 0.0
+    beyond_ok = bool(np.all(theirs[~reached] >= horizon_m - 1e-6))
+    total = t_setup + t_query
+    print(f"(e) pandana nearest_pois within {horizon_m:,.0f} m (centers on nodes): set-up {t_setup * 1000:.0f} ms + "
+          f"query {t_query * 1000:.1f} ms; engine with the same bound {t_engine * 1000:.1f} ms   ratio incl. set-up "
+          f"{total / t_engine:.1f}x (target > 1: {'met' if total > t_engine else 'NOT met'}), query alone "
+          f"{t_query / t_engine:.2f}x   max |diff| {diff:.1e} m, beyond the bound agrees: {beyond_ok}")
+
+
+def compare_spopt(cover, weights, k: int, time_limit: float, t_ours: float, our_objective: float) -> None:
+    """spopt's MCLP (PuLP + CBC) on the same reduced problem the engine's solver gets: the demand not yet
+    covered by the existing centers, the candidates' coverage sets, k new centers."""
+    import pulp
+    from spopt.locate import MCLP
+
+    cost = np.where(cover.toarray().T, 0.0, 1.0)  # demand x candidates: 0 = within the threshold
+    t0 = time.perf_counter()
+    model = MCLP.from_cost_matrix(cost, weights, service_radius=0.5, p_facilities=k)
+    model = model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit))
+    t_spopt = time.perf_counter() - t0
+    chosen = np.array([i for i, var in enumerate(model.fac_vars) if (var.value() or 0) > 0.5])
+    objective = float(weights[np.asarray(cover[chosen].sum(axis=0)).ravel() > 0].sum()) if chosen.size else 0.0
+    status = pulp.LpStatus[model.problem.status]
+    print(f"(f) spopt MCLP (CBC, time limit {time_limit:g} s): {t_spopt:.2f} s, status {status!r}, objective "
+          f"{objective:,.0f} (engine {our_objective:,.0f} in {t_ours:.2f} s: "
+          f"{'faster' if t_ours < t_spopt else 'slower'}, {'same or better' if our_objective >= objective else 'WORSE'} objective)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--nodes", type=int, default=100_000)
@@ -139,6 +202,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-python-reference", action="store_true")
     parser.add_argument("--skip-networkx", action="store_true")
+    parser.add_argument("--pandana-horizon-m", type=float, default=3000.0,
+                        help="pandana needs a search bound: nearest centers within this many metres")
     parser.add_argument("--demand", type=int, default=5_000)
     parser.add_argument("--candidates", type=int, default=500)
     parser.add_argument("--k", type=int, default=30)
@@ -206,6 +271,8 @@ def main() -> None:
             print(f"(c) networkx multi_source_dijkstra_path_length: {t_nx * 1000:5.1f} ms   ratio {t_nx / t_pass:7.1f}x   "
                   f"equal to 1e-9: {same}   (target >= 15x: {'met' if t_nx / t_pass >= 15 else 'NOT met'})")
             del g, nxd
+        if pandana is not None:
+            compare_pandana(net, centers, args.repeat, args.pandana_horizon_m)
         t_points, times = best_of(args.repeat, lambda result=result: result.at_points(houses))
         print(f"households' times from the pass:            {t_points * 1000:9.1f} ms   "
               f"(every node and every household: {(t_pass + t_points) * 1000:.1f} ms)")
@@ -282,6 +349,8 @@ def main() -> None:
               f"(objective {sol.greedy_objective:,.0f})")
         if greedy.objective > 0:
             print(f"MILP objective / greedy+swap objective: {sol.objective / greedy.objective:.4f}")
+        if spopt is not None:
+            compare_spopt(cover, w_open, args.k, args.time_limit, t_greedy + t_milp, sol.objective)
     print(f"\npeak memory (max RSS): {peak_mb():,.0f} MB")
 
 
