@@ -168,21 +168,20 @@ def metres_per_degree(lat):  # pragma: no cover - compiled
 
 @nb.njit(cache=True, nogil=True, boundscheck=False)
 def _nearest_one(
-    px, py, sxi, syi, cell_ptr, x0, y0, x1, y1, cell_seg, grid_x, grid_y, cell, nx, ny, safety
+    px, py, sxi, syi, cell_ptr, x0, y0, x1, y1, cell_seg, grid_x, grid_y, cell, nx, ny
 ):  # pragma: no cover - compiled
     """(position in the cell lists, t, squared distance) of the nearest piece to one point (see snap_search)."""
     fx = (px - grid_x) / cell
     fy = (py - grid_y) / cell
     cx = int(math.floor(fx))
     cy = int(math.floor(fy))
-    # how far the point is from its own cell's sides (a cell outside the grid counts the same)
-    inner = min(min(fx - cx, 1.0 - (fx - cx)), min(fy - cy, 1.0 - (fy - cy))) * cell
     reach = max(max(cx, nx - 1 - cx), max(cy, ny - 1 - cy))  # rings beyond this hold no cell
     bd2 = np.inf
     bq = -1
     bs = -1
     bt = 0.0
-    r = 0
+    # rings nearer than the grid's nearest cell hold nothing: a point far outside starts there
+    r = max(max(0, -cx, cx - (nx - 1)), max(0, -cy, cy - (ny - 1)))
     while True:
         lo_x = cx - r
         hi_x = cx + r
@@ -224,12 +223,42 @@ def _nearest_one(
                         bq = q
                         bs = seg
                         bt = t
-        # every cell outside the rings seen so far is at least this far (plane metres)
-        bound = (r * cell + inner) * safety
-        if bd2 <= bound * bound or r >= reach:
+        if r >= reach:
+            break  # every cell seen
+        # the cells not seen yet lie in the grid beyond one of the ring's four sides: the nearest of those
+        # four rectangles is the nearest anything unseen can be (plane metres)
+        bound = _unseen_distance(px, py, sxi, syi, cx, cy, r, grid_x, grid_y, cell, nx, ny)
+        if bd2 <= bound * bound:
             break
         r += 1
     return bq, bt, bd2
+
+
+@nb.njit(cache=True, nogil=True)
+def _rect_distance(px, py, sx, sy, ax, ay, bx, by):  # pragma: no cover - compiled
+    """Distance from (px, py) to the rectangle [ax, bx] x [ay, by], plane offsets scaled by (sx, sy): the
+    point's metric stretches the axes, so the nearest point of the rectangle is the same clamped one."""
+    dx = max(ax - px, 0.0, px - bx)
+    dy = max(ay - py, 0.0, py - by)
+    return math.hypot(dx * sx, dy * sy)
+
+
+@nb.njit(cache=True, nogil=True)
+def _unseen_distance(px, py, sx, sy, cx, cy, r, grid_x, grid_y, cell, nx, ny):  # pragma: no cover - compiled
+    """Distance (in the point's metric) from the point to the grid's cells outside the square of rings
+    0..r around cell (cx, cy)."""
+    x_end = grid_x + nx * cell
+    y_end = grid_y + ny * cell
+    best = np.inf
+    if cx + r + 1 <= nx - 1:  # columns to the right of the square
+        best = min(best, _rect_distance(px, py, sx, sy, grid_x + max(cx + r + 1, 0) * cell, grid_y, x_end, y_end))
+    if cx - r - 1 >= 0:  # columns to the left
+        best = min(best, _rect_distance(px, py, sx, sy, grid_x, grid_y, grid_x + (min(cx - r - 1, nx - 1) + 1) * cell, y_end))
+    if cy + r + 1 <= ny - 1:  # rows above
+        best = min(best, _rect_distance(px, py, sx, sy, grid_x, grid_y + max(cy + r + 1, 0) * cell, x_end, y_end))
+    if cy - r - 1 >= 0:  # rows below
+        best = min(best, _rect_distance(px, py, sx, sy, grid_x, grid_y, x_end, grid_y + (min(cy - r - 1, ny - 1) + 1) * cell))
+    return best
 
 
 @nb.njit(cache=True, nogil=True, boundscheck=False)
@@ -256,7 +285,7 @@ def cell_order(lon, lat, origin_lon, origin_lat, east0, north0, grid_x, grid_y, 
 @nb.njit(cache=True, nogil=True, boundscheck=False)
 def snap_search(
     lon, lat, origin_lon, origin_lat, east0, north0, cell_ptr, cell_seg, x0, y0, x1, y1, start_m, length_m,
-    grid_x, grid_y, cell, nx, ny, safety,
+    grid_x, grid_y, cell, nx, ny,
 ):  # pragma: no cover - compiled
     """Snap every point to its nearest street piece: (piece, snapped lon, lat, offset m, metres along the
     piece's edge from its start). Give the points in ``cell_order``: it is several times faster.
@@ -268,10 +297,11 @@ def snap_search(
     ``x0[q]`` ... ``y1[q]``, where along their edge they start (``start_m[q]``) and their length
     (``length_m[q]``) copied beside them (read in order, not scattered).
 
-    Search: square rings of cells around the point's cell; after ring r every piece not yet seen lies in
-    cells at ring r + 1 or more, so at least r cells plus the point's distance to its own cell's sides
-    away, times ``safety`` (<= 1: how much any point's metric can shrink a plane distance); the search
-    stops when the best piece found is within that bound, or no ring is left: the answer is exact.
+    Search: square rings of cells around the point's cell (from the grid's nearest ring when the point
+    lies outside it); after ring r every piece not yet seen lies wholly in cells outside the square of
+    rings 0..r, so at least as far (in the point's metric) as the nearest of those cells; the search
+    stops when the best piece found is within that bound, or every cell has been seen: the answer is
+    exact.
 
     Offset: the straight walk from the point to its snapped position in east/north metres at their mid
     latitude (the caller replaces long ones by the full geodesic).
@@ -286,7 +316,7 @@ def snap_search(
         e, n = metres_per_degree(lat[j])
         q, t, _ = _nearest_one(
             (lon[j] - origin_lon) * east0, (lat[j] - origin_lat) * north0, e / east0, n / north0,
-            cell_ptr, x0, y0, x1, y1, cell_seg, grid_x, grid_y, cell, nx, ny, safety,
+            cell_ptr, x0, y0, x1, y1, cell_seg, grid_x, grid_y, cell, nx, ny,
         )
         piece[j] = cell_seg[q]
         # the plane is linear in lon and lat, so the snapped point maps straight back
@@ -296,3 +326,30 @@ def snap_search(
         offset[j] = math.hypot((s_lon[j] - lon[j]) * e, (s_lat[j] - lat[j]) * n)
         along[j] = start_m[q] + t * length_m[q]
     return piece, s_lon, s_lat, offset, along
+
+
+# --- coverage figures ------------------------------------------------------------------------------------
+
+
+@nb.njit(cache=True, nogil=True, boundscheck=False)
+def group_counts(group, n_groups, minutes, residents, thresholds):  # pragma: no cover - compiled
+    """Per group, in one pass over the households: households, residents, unreachable households (time
+    ``inf``), and per threshold the households and residents within it (time <= threshold)."""
+    t_count = thresholds.shape[0]
+    households = np.zeros(n_groups, np.int64)
+    people = np.zeros(n_groups)
+    unreachable = np.zeros(n_groups, np.int64)
+    h_within = np.zeros((t_count, n_groups), np.int64)
+    r_within = np.zeros((t_count, n_groups))
+    for i in range(group.shape[0]):
+        g = group[i]
+        m = minutes[i]
+        households[g] += 1
+        people[g] += residents[i]
+        if not math.isfinite(m):
+            unreachable[g] += 1
+        for t in range(t_count):
+            if m <= thresholds[t]:
+                h_within[t, g] += 1
+                r_within[t, g] += residents[i]
+    return households, people, unreachable, h_within, r_within

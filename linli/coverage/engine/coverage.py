@@ -77,13 +77,24 @@ class CoverageFigures:
         }
 
 
-def _row(key: Any, minutes: FloatArray, residents: FloatArray, thresholds: tuple[float, ...]) -> CoverageRow:
-    return CoverageRow(
-        key=key, households=int(minutes.size), residents=float(residents.sum()),
-        households_within={t: int(np.count_nonzero(minutes <= t)) for t in thresholds},
-        residents_within={t: float(residents[minutes <= t].sum()) for t in thresholds},
-        unreachable_households=int(np.count_nonzero(~np.isfinite(minutes))),
-    )
+def _rows(keys: list[Any], group: IntArray, minutes: FloatArray, residents: FloatArray,
+          thresholds: tuple[float, ...]) -> list[CoverageRow]:
+    """One row per key; ``group`` is each household's position in ``keys``."""
+    from ._kernels import group_counts
+
+    households, people, unreachable, h_within, r_within = group_counts(
+        group, len(keys), minutes, residents, np.asarray(thresholds, dtype=float))
+    households, people, unreachable = households.tolist(), people.tolist(), unreachable.tolist()
+    h_within, r_within = h_within.tolist(), r_within.tolist()
+    return [
+        CoverageRow(
+            key=key, households=households[i], residents=people[i],
+            households_within={t: h_within[j][i] for j, t in enumerate(thresholds)},
+            residents_within={t: r_within[j][i] for j, t in enumerate(thresholds)},
+            unreachable_households=unreachable[i],
+        )
+        for i, key in enumerate(keys)
+    ]
 
 
 def _factorize(key_arr: NDArray[Any]) -> tuple[list[Any], IntArray]:
@@ -127,24 +138,10 @@ def coverage_figures(
             raise ValueError(f"group {name!r} must have one key per household")
         # object keys (mixed types, None) are compared by their text, so 1 and "1" are the same group
         keys, inverse = _factorize(key_arr)
-        g = len(keys)
-        covered = {t: m <= t for t in ts}
-        households = np.bincount(inverse, minlength=g).tolist()
-        people = np.bincount(inverse, weights=r, minlength=g).tolist()
-        unreachable = np.bincount(inverse, weights=~np.isfinite(m), minlength=g).astype(np.int64).tolist()
-        h_within = {t: np.bincount(inverse, weights=covered[t], minlength=g).astype(np.int64).tolist() for t in ts}
-        r_within = {t: np.bincount(inverse, weights=r * covered[t], minlength=g).tolist() for t in ts}
-        rows = {}
-        for i, key in enumerate(keys):
-            rows[key] = CoverageRow(
-                key=key, households=households[i], residents=people[i],
-                households_within={t: h_within[t][i] for t in ts},
-                residents_within={t: r_within[t][i] for t in ts},
-                unreachable_households=unreachable[i],
-            )
+        rows = dict(zip(keys, _rows(keys, inverse.astype(np.int64, copy=False), m, r, ts), strict=True))
         by_group[name] = rows
     return CoverageFigures(
-        thresholds=ts, overall=_row(None, m, r, ts), by_group=by_group,
+        thresholds=ts, overall=_rows([None], np.zeros(m.size, dtype=np.int64), m, r, ts)[0], by_group=by_group,
         uncovered=np.flatnonzero(~(m <= ts[-1])).astype(np.int64),
     )
 

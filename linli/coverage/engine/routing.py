@@ -22,6 +22,7 @@ the edge ``offset_p + offset_c + |along_p - along_c|`` is also considered.
 from __future__ import annotations
 
 import math
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -31,7 +32,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.csgraph import dijkstra
 
 from .network import Network
-from .snap import SnappedPoints, cpu_cores, snap_points
+from .snap import SnapJob, SnappedPoints, cpu_cores
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -224,18 +225,33 @@ def household_walking_times(
 ) -> tuple[SnappedPoints, PointTimes]:
     """Snap households (WGS-84) and give each its walking time to the nearest center.
 
-    The same as ``snap_points`` then ``walking_times``, but the snapping runs in a second thread while
-    the multi-source pass runs in this one: the two do not depend on each other and both release the
-    GIL, so on a machine with two cores or more the run takes about as long as the slower of the two.
+    The same as ``snap_points`` then ``walking_times``, but the snapping runs in other threads while the
+    multi-source pass runs in this one, and this thread takes the snapping chunks still left once its
+    pass is done: the two do not depend on each other and both release the GIL, so on two cores the run
+    takes about half their sum.
     """
     _checked_sources(centers)
-    threads = max(1, cpu_cores() - 1)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        snapping = pool.submit(
-            snap_points, network=network, lon=lon, lat=lat, max_distance_m=max_distance_m, threads=threads
-        )
+    jobs: list[SnapJob] = []
+    ready = threading.Event()
+
+    def snap_beside() -> None:  # sorts the households, then snaps chunks while the pass runs
+        try:
+            jobs.append(SnapJob(network=network, lon=lon, lat=lat, max_distance_m=max_distance_m))
+        finally:
+            ready.set()
+        jobs[0].work()
+
+    helpers = max(1, cpu_cores() - 1)
+    with ThreadPoolExecutor(max_workers=helpers) as pool:
+        futures = [pool.submit(snap_beside)]
         result = nearest_centers(network=network, centers=centers, speed_kmh=speed_kmh, limit_min=limit_min)
-        houses = snapping.result()
+        ready.wait()
+        if jobs:
+            futures += [pool.submit(jobs[0].work) for _ in range(helpers - 1)]
+            jobs[0].work()  # this thread joins in once its pass is done
+        for future in futures:
+            future.result()  # re-raises a bad coordinate or a failed chunk
+    houses = jobs[0].result()
     return houses, result.at_points(houses)
 
 

@@ -15,9 +15,10 @@ is built once per network and kept on it.
 
 from __future__ import annotations
 
-import itertools
 import math
 import os
+import queue
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ IntArray = NDArray[np.int64]
 _TANGENT_PLANE_MAX_M = 2_000.0
 _MAX_CELLS = 16_000_000
 _POINTS_PER_THREAD = 20_000  # below this a thread costs more than it saves
+_CHUNK_POINTS = 2_000  # threads take work in chunks of at least this many neighbouring points
 
 
 def cpu_cores() -> int:
@@ -104,49 +106,6 @@ class _SnapIndex:
         lon_a, lat_a = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
         return (lon_a - self.origin_lon) * self.east0, (lat_a - self.origin_lat) * self.north0
 
-    def snap(
-        self, lon: FloatArray, lat: FloatArray, threads: int | None = None
-    ) -> tuple[IntArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-        """Per point: nearest piece, snapped lon and lat, offset (m) and metres along the piece's edge.
-
-        The points are sorted by cell first; large batches are then split into runs of neighbouring
-        points over the machine's cores (the compiled search releases the GIL and each point is
-        independent, so the answer does not depend on the split).
-        """
-        from ._kernels import cell_order, metres_per_degree, snap_search
-
-        order = cell_order(
-            lon, lat, self.origin_lon, self.origin_lat, self.east0, self.north0, self.min_x, self.min_y,
-            self.cell_m, self.nx, self.ny,
-        )
-        lon_s, lat_s = lon[order], lat[order]
-        # east metres per degree shrink and north ones grow away from the equator: the extremes bound all
-        abs_lat = np.abs(lat)
-        east_min, _ = metres_per_degree(float(abs_lat.max()))
-        _, north_min = metres_per_degree(float(abs_lat.min()))
-        safety = min(1.0, east_min / self.east0, north_min / self.north0) * (1.0 - 1e-12)
-
-        def part(chunk: slice) -> tuple[IntArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-            return snap_search(
-                lon_s[chunk], lat_s[chunk], self.origin_lon, self.origin_lat, self.east0, self.north0, self.cell_ptr,
-                self.cell_seg, self.cell_x0, self.cell_y0, self.cell_x1, self.cell_y1, self.cell_start_m,
-                self.cell_length_m, self.min_x, self.min_y, self.cell_m, self.nx, self.ny, safety,
-            )
-
-        workers = min(threads or cpu_cores(), max(1, lon.size // _POINTS_PER_THREAD))
-        if workers == 1:
-            parts = [part(slice(None))]
-        else:
-            bounds = np.linspace(0, lon.size, workers + 1).astype(int)
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                parts = list(pool.map(part, [slice(a, b) for a, b in itertools.pairwise(bounds)]))
-        results = []
-        for arrays in zip(*parts, strict=True):
-            out = np.empty(lon.size, dtype=arrays[0].dtype)
-            out[order] = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
-            results.append(out)
-        return tuple(results)  # type: ignore[return-value]
-
 
 def _index(network: Network, cell_m: float | None) -> _SnapIndex:
     cached = getattr(network, "_snap_index", None)
@@ -154,6 +113,106 @@ def _index(network: Network, cell_m: float | None) -> _SnapIndex:
         cached = _SnapIndex(network, cell_m)
         network._snap_index = cached  # type: ignore[attr-defined]
     return cached
+
+
+class SnapJob:
+    """Snapping one batch of points, cut into chunks of neighbouring points that any thread may take.
+
+    ``work()`` takes chunks until none is left and may run in several threads at once (the compiled
+    search releases the GIL, each point is independent, so the answer does not depend on who took which
+    chunk); ``result()`` gives the ``SnappedPoints`` once every chunk is done.
+    """
+
+    def __init__(
+        self, *, network: Network, lon: ArrayLike, lat: ArrayLike, max_distance_m: float | None = None,
+        cell_m: float | None = None,
+    ) -> None:
+        lon_a = np.atleast_1d(np.asarray(lon, dtype=float))
+        lat_a = np.atleast_1d(np.asarray(lat, dtype=float))
+        if lon_a.shape != lat_a.shape:
+            raise ValueError("lon and lat must have the same length")
+        if not (np.all(np.isfinite(lon_a)) and np.all(np.isfinite(lat_a))):
+            raise ValueError("coordinates must be finite numbers")
+        if np.any(np.abs(lat_a) > 90.0) or np.any(np.abs(lon_a) > 180.0):
+            raise ValueError("coordinates must be WGS-84 degrees: longitude within ±180, latitude within ±90")
+        if cell_m is not None and not (cell_m > 0 and math.isfinite(cell_m)):
+            raise ValueError("cell_m must be positive")
+        if max_distance_m is not None and not (max_distance_m >= 0):
+            raise ValueError("max_distance_m must not be negative")
+        self.network, self.lon, self.lat, self.max_distance_m = network, lon_a, lat_a, max_distance_m
+        self.chunks: queue.SimpleQueue[slice] = queue.SimpleQueue()
+        self.pending = 0
+        if lon_a.size == 0 or network.n_edges == 0:
+            return
+        from ._kernels import cell_order
+
+        idx = self.index = _index(network, cell_m)
+        self.order = cell_order(
+            lon_a, lat_a, idx.origin_lon, idx.origin_lat, idx.east0, idx.north0, idx.min_x, idx.min_y,
+            idx.cell_m, idx.nx, idx.ny,
+        )
+        self.lon_s, self.lat_s = lon_a[self.order], lat_a[self.order]
+        n = lon_a.size
+        self.out = (np.empty(n, np.int64), np.empty(n), np.empty(n), np.empty(n), np.empty(n))
+        size = max(_CHUNK_POINTS, -(-n // 64))
+        for start in range(0, n, size):
+            self.chunks.put(slice(start, min(n, start + size)))
+            self.pending += 1
+        self.finished = threading.Semaphore(0)
+        self.error: BaseException | None = None
+
+    def work(self) -> None:
+        """Snap chunks until none is left."""
+        from ._kernels import snap_search
+
+        idx = self.index if self.pending else None
+        while idx is not None:
+            try:
+                chunk = self.chunks.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                parts = snap_search(
+                    self.lon_s[chunk], self.lat_s[chunk], idx.origin_lon, idx.origin_lat, idx.east0, idx.north0,
+                    idx.cell_ptr, idx.cell_seg, idx.cell_x0, idx.cell_y0, idx.cell_x1, idx.cell_y1,
+                    idx.cell_start_m, idx.cell_length_m, idx.min_x, idx.min_y, idx.cell_m, idx.nx, idx.ny,
+                )
+                for out, part in zip(self.out, parts, strict=True):
+                    out[chunk] = part
+            except BaseException as exc:  # recorded for result(), which must not wait for this chunk forever
+                self.error = exc
+                raise
+            finally:
+                self.finished.release()
+
+    def result(self) -> SnappedPoints:
+        """The snapped points, in the order given (waits for chunks other threads are still snapping)."""
+        n, network = self.lon.size, self.network
+        if not self.pending:
+            empty_i = np.full(n, -1, dtype=np.int64)
+            empty_f = np.full(n, np.inf)
+            return SnappedPoints(empty_i, empty_i, empty_i, empty_f, empty_f, empty_f, empty_f, self.lon, self.lat)
+        self.work()  # nothing left to take unless nobody else worked
+        for _ in range(self.pending):
+            self.finished.acquire()
+        self.pending = 0
+        if self.error is not None:
+            raise self.error
+        piece, s_lon, s_lat, offset, along = (np.empty_like(out) for out in self.out)
+        for target, out in zip((piece, s_lon, s_lat, offset, along), self.out, strict=True):
+            target[self.order] = out
+        far = np.flatnonzero(offset > _TANGENT_PLANE_MAX_M)
+        if far.size:
+            offset[far] = geod_distance_m(lon1=self.lon[far], lat1=self.lat[far], lon2=s_lon[far], lat2=s_lat[far])
+        edge = self.index.edge[piece].astype(np.int64)
+        length = network.edge_length_m[edge]
+        np.clip(along, 0.0, length, out=along)
+        if self.max_distance_m is not None:
+            edge = np.where(offset <= self.max_distance_m, edge, -1)
+        return SnappedPoints(
+            edge=edge, u=network.edge_u[edge.clip(0)], v=network.edge_v[edge.clip(0)],
+            along_m=along, to_u_m=along, to_v_m=length - along, offset_m=offset, lon=s_lon, lat=s_lat,
+        )
 
 
 def snap_points(
@@ -167,36 +226,15 @@ def snap_points(
     grid's cell size (default: about one street piece per cell) and ``threads`` how many threads a large
     batch may use (default: one per core); both change speed, never the answer.
     """
-    lon_a = np.atleast_1d(np.asarray(lon, dtype=float))
-    lat_a = np.atleast_1d(np.asarray(lat, dtype=float))
-    if lon_a.shape != lat_a.shape:
-        raise ValueError("lon and lat must have the same length")
-    if not (np.all(np.isfinite(lon_a)) and np.all(np.isfinite(lat_a))):
-        raise ValueError("coordinates must be finite numbers")
-    if np.any(np.abs(lat_a) > 90.0) or np.any(np.abs(lon_a) > 180.0):
-        raise ValueError("coordinates must be WGS-84 degrees: longitude within ±180, latitude within ±90")
-    if cell_m is not None and not (cell_m > 0 and math.isfinite(cell_m)):
-        raise ValueError("cell_m must be positive")
-    if max_distance_m is not None and not (max_distance_m >= 0):
-        raise ValueError("max_distance_m must not be negative")
-    if lon_a.size == 0 or network.n_edges == 0:
-        empty_i = np.full(lon_a.size, -1, dtype=np.int64)
-        empty_f = np.full(lon_a.size, np.inf)
-        return SnappedPoints(empty_i, empty_i, empty_i, empty_f, empty_f, empty_f, empty_f, lon_a, lat_a)
-    idx = _index(network, cell_m)
-    piece, s_lon, s_lat, offset, along = idx.snap(lon_a, lat_a, threads)
-    far = np.flatnonzero(offset > _TANGENT_PLANE_MAX_M)
-    if far.size:
-        offset[far] = geod_distance_m(lon1=lon_a[far], lat1=lat_a[far], lon2=s_lon[far], lat2=s_lat[far])
-    edge = idx.edge[piece].astype(np.int64)
-    length = network.edge_length_m[edge]
-    np.clip(along, 0.0, length, out=along)
-    if max_distance_m is not None:
-        edge = np.where(offset <= max_distance_m, edge, -1)
-    return SnappedPoints(
-        edge=edge, u=network.edge_u[edge.clip(0)], v=network.edge_v[edge.clip(0)],
-        along_m=along, to_u_m=along, to_v_m=length - along, offset_m=offset, lon=s_lon, lat=s_lat,
-    )
+    job = SnapJob(network=network, lon=lon, lat=lat, max_distance_m=max_distance_m, cell_m=cell_m)
+    helpers = min(threads or cpu_cores(), max(1, job.lon.size // _POINTS_PER_THREAD)) - 1
+    if helpers > 0 and job.pending > 1:
+        with ThreadPoolExecutor(max_workers=helpers) as pool:
+            futures = [pool.submit(job.work) for _ in range(helpers)]
+            job.work()
+            for future in futures:
+                future.result()
+    return job.result()
 
 
 def points_at_nodes(*, network: Network, nodes: ArrayLike) -> SnappedPoints:

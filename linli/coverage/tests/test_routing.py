@@ -138,3 +138,47 @@ def test_compiled_pass_equals_scipy_min_only_on_a_city_sized_grid():
     sorted_d = np.sort(per_center, axis=0)
     untied = sorted_d[1] - sorted_d[0] > 1e-6
     assert np.array_equal(result.node_source[untied], (src[:n] - n)[untied])
+
+
+def test_snapping_beside_the_pass_gives_the_same_times_as_one_after_the_other(monkeypatch):
+    from linli.coverage.engine import household_walking_times
+    from linli.coverage.engine import snap as snap_module
+
+    monkeypatch.setattr(snap_module, "_CHUNK_POINTS", 500)  # several chunks, taken by both threads
+    net = grid_network(nx=40, ny=40, spacing_m=75)
+    rng = np.random.default_rng(8)
+    lon, lat = to_lonlat(rng.uniform(-50, 3000, 6_000), rng.uniform(-50, 3000, 6_000))
+    centers = snap_points(network=net, lon=lon[:7], lat=lat[:7])
+    houses, times = household_walking_times(network=net, centers=centers, lon=lon, lat=lat, max_distance_m=30)
+    ref_houses = snap_points(network=net, lon=lon, lat=lat, max_distance_m=30)
+    ref = walking_times(network=net, centers=centers, points=ref_houses)
+    assert np.array_equal(houses.edge, ref_houses.edge) and np.array_equal(houses.offset_m, ref_houses.offset_m)
+    assert np.array_equal(times.distance_m, ref.distance_m) and np.array_equal(times.source, ref.source)
+    assert (~houses.valid).any()  # some lie beyond 30 m of a street: unreachable, not an error
+
+
+def test_a_failing_snapping_chunk_raises_instead_of_hanging(monkeypatch):
+    from linli.coverage.engine import _kernels, household_walking_times
+    from linli.coverage.engine import snap as snap_module
+
+    net = grid_network(nx=10, ny=10, spacing_m=75)
+    centers = points_at_nodes(network=net, nodes=[0, 55])
+    snap_module.snap_points(network=net, lon=[0.0], lat=[0.0])  # build the index before the kernel breaks
+    monkeypatch.setattr(snap_module, "_CHUNK_POINTS", 100)
+
+    def broken(*args):
+        raise MemoryError("simulated")
+
+    monkeypatch.setattr(_kernels, "snap_search", broken)
+    lon, lat = to_lonlat(np.linspace(0, 600, 1_000), np.linspace(0, 600, 1_000))
+    with pytest.raises(MemoryError):
+        household_walking_times(network=net, centers=centers, lon=lon, lat=lat)
+
+
+def test_bad_household_coordinates_beside_the_pass_are_a_clear_error_not_a_hang():
+    from linli.coverage.engine import household_walking_times
+
+    net = grid_network(nx=5, ny=5)
+    centers = points_at_nodes(network=net, nodes=[0])
+    with pytest.raises(ValueError, match="finite"):
+        household_walking_times(network=net, centers=centers, lon=[114.5, np.nan], lat=[25.8, 25.8])

@@ -107,3 +107,14 @@ def test_splitting_a_large_batch_over_threads_changes_nothing(monkeypatch):
     split = snap_points(network=net, lon=lon, lat=lat)
     for name in one.__dataclass_fields__:
         assert np.array_equal(getattr(one, name), getattr(split, name)), name
+
+
+def test_points_at_null_island_get_their_true_nearest_street():
+    """(0, 0) is a common placeholder for a missing location, thousands of kilometres from the county:
+    the search starts at the grid's nearest ring (not at the point's own empty cell) and stays exact."""
+    net = grid_network(nx=60, ny=60, spacing_m=50)
+    snapped = snap_points(network=net, lon=np.zeros(200), lat=np.zeros(200))
+    assert np.allclose(_local_distance(np.zeros(1), np.zeros(1), snapped.subset([0])),
+                       _brute_force_local(net, np.zeros(1), np.zeros(1)), rtol=1e-9)
+    assert np.all(snapped.edge == snapped.edge[0])
+    assert np.all(snapped.offset_m > 10_000_000)  # measured by the full geodesic, not the tangent plane
