@@ -5,7 +5,8 @@ community within days, a few escalated to the county, some overdue, ratings most
 Written in bulk (bulk_create of cases, history lines, parties and sessions): going through the services
 one transition at a time would take minutes for ~1,500 cases. The history is what the services would
 have written; figures are computed from it like any other. Hours for recent orders go to the volunteers
-app through its own service (service_record_add), pending confirmation.
+app through its door for other apps (service_record_from, marked as from a resident's order), pending
+confirmation.
 """
 
 import datetime as dt
@@ -279,19 +280,21 @@ def _save(b):
 
 def _hours_to_volunteers(b, staff_of, county_user, now):
     """Recent orders' hours become pending service records through the volunteers app's own service."""
-    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.core.exceptions import ValidationError
 
     from linli.volunteers import services as volunteer_services
+    from linli.volunteers.models import ServiceRecord
 
     recent = [c for c in b.cases if c.kind == Kind.ORDER and c.volunteer_id and c.hours
               and c.status in (S.DONE, S.CLOSED) and c.updated_at > now - dt.timedelta(days=30)][:40]
     for c in recent:
         recorder = staff_of.get(c.division_id) or county_user
         try:
-            record = volunteer_services.service_record_add(
-                volunteer=c.volunteer, by=recorder, start=c.updated_at - dt.timedelta(hours=float(c.hours) + 1),
+            record = volunteer_services.service_record_from(
+                source=ServiceRecord.Source.ORDER, volunteer=c.volunteer, by=recorder,
+                start=c.updated_at - dt.timedelta(hours=float(c.hours) + 1),
                 end=c.updated_at - dt.timedelta(hours=0.5), hours=c.hours,
                 content=f"服务订单 {c.number}：{c.service.name}")
-        except (ValidationError, PermissionDenied):
+        except ValidationError:
             continue
         Case.objects.filter(pk=c.pk).update(service_record=record)

@@ -6,8 +6,8 @@ THE RULES
 - Every transition locks the case row first (select_for_update), so two people acting at once cannot
   both win: the second sees the first one's status and is refused.
 - Every transition writes one history line (who, when, from, to, note); figures are computed from them.
-- A volunteer's hours for an order go to the volunteers app as a pending service record, through its
-  own service (never typed twice).
+- A volunteer's hours for an order go to the volunteers app as a pending service record marked as from
+  a resident's order, through its one door for other apps (service_record_from; never typed twice).
 """
 
 import datetime as dt
@@ -543,7 +543,8 @@ def _accepted_at(case: Case):
 @transaction.atomic
 def case_complete(*, case: Case, by, report: str, hours=None, files=()) -> Case:
     """Work done, with a short report and an optional photo. The volunteer's hours become a pending
-    service record (volunteers.services.service_record_add), confirmed later by the organiser."""
+    service record from a resident's order (volunteers.services.service_record_from), confirmed later
+    by the organiser."""
     case = _lock(case)
     if target_status(case, "complete") is None:
         raise _illegal(case, "complete")
@@ -570,16 +571,15 @@ def case_complete(*, case: Case, by, report: str, hours=None, files=()) -> Case:
 
 
 def _service_record(case: Case, by, hours: Decimal):
-    from linli.activities.services import can_organise
+    """Recorded by whoever reports the work done (is_worker_for has allowed them), marked as from a
+    resident's order."""
     from linli.volunteers import services as volunteer_services
+    from linli.volunteers.models import ServiceRecord
 
-    recorder = by if can_organise(by, case.volunteer.division) else case.assignee
-    if recorder is None or not can_organise(recorder, case.volunteer.division):
-        return None
     end = timezone.now()
     start = min(_accepted_at(case), end - dt.timedelta(hours=float(hours)))
-    return volunteer_services.service_record_add(
-        volunteer=case.volunteer, by=recorder, start=start, end=end, hours=hours,
+    return volunteer_services.service_record_from(
+        source=ServiceRecord.Source.ORDER, volunteer=case.volunteer, by=by, start=start, end=end, hours=hours,
         content=_("Service order %(n)s: %(s)s") % {"n": case.number, "s": case.service.name})
 
 

@@ -181,7 +181,7 @@ def extend(*, rng, logins):
         recent = s.end > now - dt.timedelta(days=7)
         records.append(ServiceRecord(
             volunteer=r.volunteer, content=f"四点半课堂 · {s.program.site.name}", start=r.checked_in_at,
-            end=r.checked_out_at, hours=r.hours, source=ServiceRecord.Source.CHECKIN,
+            end=r.checked_out_at, hours=r.hours, source=ServiceRecord.Source.CLASSROOM,
             status=ServiceRecord.Status.PENDING if recent else ServiceRecord.Status.CONFIRMED, recorded_by=staff,
             verified_by=None if recent else staff, verified_at=None if recent else s.end + dt.timedelta(days=2)))
     ServiceRecord.objects.bulk_create(records, batch_size=1000)

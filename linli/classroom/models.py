@@ -295,7 +295,7 @@ class Session(models.Model):
 
 class RosterEntry(models.Model):
     """A tutor on a session: signed up or assigned; their check-in and check-out make a pending
-    volunteer service record (source: check-in), confirmed by the community like any other."""
+    volunteer service record (source: classroom session), confirmed by the community like any other."""
 
     session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.CASCADE,
                                 related_name="roster")

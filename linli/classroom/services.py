@@ -12,7 +12,8 @@ THE RULES
   record. The Attendance row is locked, so two tutors cannot release the same child twice. A refused
   release records nothing but a ReleaseAttempt row for staff.
 - Tutor hours come from their check-in and check-out at the session, as a pending volunteer service
-  record (source: check-in), confirmed by the community like any other record.
+  record marked as from a classroom session, written through the volunteers app's door for other apps
+  (service_record_from) and confirmed by the community like any other record.
 """
 
 import datetime as dt
@@ -32,6 +33,7 @@ from linli.core.scoping import has_role_over
 from linli.people.models import Membership, Person
 from linli.people.services import normalize_phone
 from linli.places.models import OpeningException, OpeningHours, Room, Site
+from linli.volunteers import services as volunteer_services
 from linli.volunteers.models import ServiceRecord, Volunteer
 
 from .models import (
@@ -491,15 +493,15 @@ def tutor_check_in(*, entry: RosterEntry, by) -> RosterEntry:
 
 def tutor_service_record(*, entry: RosterEntry, by, end: dt.datetime) -> ServiceRecord:
     """The volunteer service record a tutor's session earns: the time inside the session between
-    check-in and check-out, pending until the community confirms it (source: check-in)."""
+    check-in and check-out, pending until the community confirms it (source: classroom session)."""
     session = entry.session
     start, stop = max(entry.checked_in_at, session.start), min(end, session.end)
     seconds = max((stop - start).total_seconds(), 0)
     hours = (Decimal(seconds) / Decimal(3600)).quantize(HOURS, rounding=ROUND_HALF_UP)
-    record = ServiceRecord.objects.create(
-        volunteer=entry.volunteer, content=_("Four-thirty classroom · %(program)s") % {"program": session.program.name},
-        start=entry.checked_in_at, end=end, hours=hours, source=ServiceRecord.Source.CHECKIN,
-        status=ServiceRecord.Status.PENDING, recorded_by=by)
+    record = volunteer_services.service_record_from(
+        source=ServiceRecord.Source.CLASSROOM, volunteer=entry.volunteer, by=by,
+        content=_("Four-thirty classroom · %(program)s") % {"program": session.program.name},
+        start=entry.checked_in_at, end=end, hours=hours)
     entry.hours, entry.service_record = hours, record
     return record
 

@@ -156,9 +156,13 @@ class ServiceRecord(models.Model):
         REJECTED = "rejected", _("Rejected")
 
     class Source(models.TextChoices):
+        """Where the hours came from; shown on the records, the export and the certificate."""
+
         CHECKIN = "checkin", _("Check-in and check-out")
         ADMIN = "admin", _("Added by staff")
         REVERSAL = "reversal", _("Reversal")
+        ORDER = "order", _("Resident's order")
+        CLASSROOM = "classroom", _("Four-thirty classroom session")
 
     volunteer = models.ForeignKey(Volunteer, verbose_name=_("volunteer"), on_delete=models.PROTECT,
                                   related_name="records")
@@ -329,6 +333,8 @@ class Certificate(models.Model):
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("handled by"), null=True,
                                   on_delete=models.SET_NULL, related_name="+")
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    # The confirmed hours by where they came from, as they stood at issue ({source: "hours"}).
+    hours_by_source = models.JSONField(_("hours by source"), default=dict, blank=True, editable=False)
     token = models.CharField(max_length=32, unique=True, default=certificate_token, editable=False)
 
     objects = ScopedQuerySet.as_manager()

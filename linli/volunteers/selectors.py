@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from linli.accounts.models import Role
@@ -42,15 +43,33 @@ def volunteer_list(*, user, q: str = "", team=None):
     return qs
 
 
+def hours_by_source(records) -> dict[str, Decimal]:
+    """The hours of `records` by where they came from, in the order of ServiceRecord.Source; a reversal
+    counts against the source of the record it reverses, so the parts add up to the total."""
+    rows = (records.order_by().annotate(origin=Coalesce("reverses__source", "source")).values("origin")
+            .annotate(h=Sum("hours")).values_list("origin", "h"))
+    sums = dict(rows)
+    return {s: sums[s] for s in ServiceRecord.Source.values if sums.get(s)}
+
+
+def source_lines(by_source: dict) -> list[tuple[str, Decimal]]:
+    """(label, hours) in the order of ServiceRecord.Source, for showing hours_by_source (also as stored
+    on a certificate, whose JSON keys PostgreSQL does not keep in order)."""
+    return [(label, Decimal(by_source[s])) for s, label in ServiceRecord.Source.choices if s in by_source]
+
+
 def summary(volunteer: Volunteer) -> dict:
-    """What the volunteer's phone page shows at the top: hours, stars, the next star, points."""
-    hours = volunteer.records.filter(status=ServiceRecord.Status.CONFIRMED).aggregate(s=Sum("hours"))["s"] or Decimal(0)
+    """What the volunteer's phone page shows at the top: hours (and where they came from), stars, the
+    next star, points."""
+    confirmed = volunteer.records.filter(status=ServiceRecord.Status.CONFIRMED)
+    hours = confirmed.aggregate(s=Sum("hours"))["s"] or Decimal(0)
     pending = volunteer.records.filter(status=ServiceRecord.Status.PENDING).aggregate(s=Sum("hours"))["s"] or Decimal(0)
     stars = stars_for(hours)
     thresholds = star_thresholds()
     nxt = thresholds[stars] if stars < len(thresholds) else None
     return {"hours": hours, "pending_hours": pending, "stars": stars, "star_range": range(stars),
             "next_star_at": nxt, "to_next_star": (nxt - hours) if nxt is not None else None,
+            "by_source": source_lines(hours_by_source(confirmed)),
             "points": volunteer.points_entries.aggregate(s=Sum("amount"))["s"] or 0}
 
 

@@ -4,6 +4,8 @@ THE RULES
 - A shift never has more sign-ups than volunteers needed: the Shift row is locked before counting.
 - Hours come from records: check-in and check-out at the shift (or added by staff, marked so), pending
   until the organiser confirms or rejects them; a confirmed record is never deleted, only reversed.
+- Every record says where its hours came from (ServiceRecord.Source). Other apps write hours only
+  through service_record_from, with their own source (a resident's order, a classroom session).
 - A volunteer's points balance is the sum of the ledger and never goes below zero, and a reward's stock
   never below zero: the Volunteer row (then the Reward row) is locked before the balance is read.
 """
@@ -21,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from linli.activities import services as activity_services
 from linli.activities.models import Occurrence
+from linli.volunteers import selectors
 from linli.volunteers.models import (
     Certificate,
     PointsEntry,
@@ -229,6 +232,31 @@ def signup_mark_no_show(*, signup: ShiftSignup, by) -> ShiftSignup:
 
 # Service records ----------------------------------------------------------------------------------
 
+# The sources other apps record through service_record_from; the others are written here only.
+FROM_OTHER_APPS = (ServiceRecord.Source.ORDER, ServiceRecord.Source.CLASSROOM)
+
+
+def _record_create(*, volunteer: Volunteer, source: str, by, content: str, start: dt.datetime, end: dt.datetime,
+                   hours: Decimal, signup: ShiftSignup | None = None,
+                   occurrence: Occurrence | None = None) -> ServiceRecord:
+    """A new pending record: the service is done, its hours fit between its start and end, and it says
+    what the service was."""
+    if end <= start:
+        raise ValidationError({"end": _("The end must be after the start.")})
+    if end > timezone.now():
+        raise ValidationError({"end": _("Hours can be recorded only for service already done.")})
+    if hours < 0:
+        raise ValidationError({"hours": _("Hours cannot be negative.")})
+    span = _hours((end - start).total_seconds())
+    if hours > span:
+        raise ValidationError({"hours": _("%(h)s hours do not fit between the start and the end.") % {"h": hours}})
+    if not content.strip():
+        raise ValidationError({"content": _("Say what the service was.")})
+    return ServiceRecord.objects.create(volunteer=volunteer, signup=signup, occurrence=occurrence,
+                                        content=content.strip()[:200], start=start, end=end, hours=hours,
+                                        source=source, status=ServiceRecord.Status.PENDING, recorded_by=by)
+
+
 @transaction.atomic
 def service_record_add(*, volunteer: Volunteer, by, content: str, start: dt.datetime, end: dt.datetime,
                        hours: Decimal, signup: ShiftSignup | None = None,
@@ -238,15 +266,8 @@ def service_record_add(*, volunteer: Volunteer, by, content: str, start: dt.date
              or (occurrence is not None and _organises(by, _activity_division(occurrence))),
              _("Only the community's organisers may do this."))
     hours = Decimal(hours)
-    if end <= start:
-        raise ValidationError({"end": _("The end must be after the start.")})
-    if end > timezone.now():
-        raise ValidationError({"end": _("Hours can be recorded only for service already done.")})
     if hours <= 0:
         raise ValidationError({"hours": _("Give more than zero hours.")})
-    span = _hours((end - start).total_seconds())
-    if hours > span:
-        raise ValidationError({"hours": _("%(h)s hours do not fit between the start and the end.") % {"h": hours}})
     if signup is not None:
         if signup.volunteer_id != volunteer.pk:
             raise ValidationError({"signup": _("This shift sign-up is someone else's.")})
@@ -255,11 +276,22 @@ def service_record_add(*, volunteer: Volunteer, by, content: str, start: dt.date
             raise ValidationError({"hours": _("The shift lasts %(n)s hours; the record cannot have more.")
                                    % {"n": length}})
         occurrence = occurrence or signup.shift.occurrence
-    if not content.strip():
-        raise ValidationError({"content": _("Say what the service was.")})
-    return ServiceRecord.objects.create(volunteer=volunteer, signup=signup, occurrence=occurrence,
-                                        content=content.strip()[:200], start=start, end=end, hours=hours,
-                                        source=ServiceRecord.Source.ADMIN, recorded_by=by)
+    return _record_create(volunteer=volunteer, source=ServiceRecord.Source.ADMIN, by=by, content=content,
+                          start=start, end=end, hours=hours, signup=signup, occurrence=occurrence)
+
+
+@transaction.atomic
+def service_record_from(*, source: str, volunteer: Volunteer, by, content: str, start: dt.datetime,
+                        end: dt.datetime, hours: Decimal) -> ServiceRecord:
+    """The one door through which other apps write hours: a resident's order the volunteer completed
+    (cases) or a tutor's classroom session (classroom). The calling service has already decided that
+    `by` may report the work (the volunteer or staff); here the ledger's rules hold: the record names
+    its source, the service is done and its hours fit its time, and it is pending until an organiser
+    confirms it. Staff adding hours by hand use service_record_add instead (marked so)."""
+    if source not in FROM_OTHER_APPS:
+        raise ValueError(f"hours from {source!r} are not recorded through service_record_from")
+    return _record_create(volunteer=volunteer, source=source, by=by, content=content, start=start, end=end,
+                          hours=Decimal(hours))
 
 
 def _require_verifier(record: ServiceRecord, by) -> None:
@@ -403,8 +435,10 @@ def certificate_issue(*, volunteer: Volunteer, by) -> Certificate:
         raise ValidationError({"volunteer": _("There are no confirmed hours to certify yet.")})
     first = confirmed.order_by("start").values_list("start", flat=True).first()
     last = confirmed.order_by("-end").values_list("end", flat=True).first()
+    by_source = {source: str(h.quantize(HOURS)) for source, h in selectors.hours_by_source(confirmed).items()}
     cert = Certificate.objects.create(
         volunteer=volunteer, hours=hours, records=confirmed.exclude(source=ServiceRecord.Source.REVERSAL).count(),
+        hours_by_source=by_source,
         first_service=timezone.localtime(first).date(), last_service=timezone.localtime(last).date(),
         issuer=_("%(community)s civilization-practice station") % {"community": volunteer.division.name},
         issued_by=by, number=f"tmp-{volunteer.pk}-{timezone.now().timestamp()}")

@@ -145,7 +145,7 @@ def test_rating_is_one_to_five_and_only_by_the_resident(world):
     assert (case.status, case.rating, case.resolution) == (Case.Status.CLOSED, 4, Case.Resolution.RESOLVED)
 
 
-def test_hours_flow_into_a_pending_service_record(world):
+def test_hours_flow_into_a_pending_service_record_from_a_residents_order(world):
     case = _dispatched(world)
     services.case_accept(case=case, by=world["vol_user"])
     # Accepted three hours ago (the history says so), two hours of work reported now.
@@ -154,7 +154,25 @@ def test_hours_flow_into_a_pending_service_record(world):
     record = ServiceRecord.objects.get(pk=case.service_record_id)
     assert (record.volunteer, record.hours, record.status) == (world["volunteer"], Decimal("2.00"),
                                                                ServiceRecord.Status.PENDING)
+    # From the resident's order, reported by the volunteer: not "added by staff".
+    assert (record.source, record.recorded_by) == (ServiceRecord.Source.ORDER, world["vol_user"])
     assert case.number in record.content
+
+
+def test_staff_completing_an_order_for_the_volunteer_still_records_an_order(world):
+    case = _dispatched(world)
+    services.case_accept(case=case, by=world["vol_user"])
+    case = services.case_complete(case=case, by=world["staff"], report="代为登记", hours="1.5")
+    record = ServiceRecord.objects.get(pk=case.service_record_id)
+    assert (record.volunteer, record.source, record.recorded_by) == (world["volunteer"], ServiceRecord.Source.ORDER,
+                                                                     world["staff"])
+
+
+def test_an_order_completed_without_hours_writes_no_record(world):
+    case = _dispatched(world)
+    services.case_accept(case=case, by=world["vol_user"])
+    case = services.case_complete(case=case, by=world["vol_user"], report="修好了")
+    assert case.service_record_id is None and not ServiceRecord.objects.exists()
 
 
 def test_duplicate_points_at_the_first_case(world):
@@ -190,3 +208,23 @@ def test_night_talk_opinions_become_linked_cases(world):
         minutes="通报工作", opinions=[(item("opinion_traffic"), "增设公交站"), (item("opinion_care"), "食堂加晚餐")])
     assert list(talk.opinions.order_by("pk").values_list("kind", "description")) == [
         (Kind.OPINION, "增设公交站"), (Kind.OPINION, "食堂加晚餐")]
+
+
+def test_the_migration_relabels_only_hours_linked_to_an_order(world):
+    import importlib
+
+    from django.apps import apps
+
+    from linli.volunteers import services as volunteer_services
+
+    case = _dispatched(world)
+    services.case_accept(case=case, by=world["vol_user"])
+    case = services.case_complete(case=case, by=world["vol_user"], report="陪老人买菜", hours="1")
+    ServiceRecord.objects.filter(pk=case.service_record_id).update(source=ServiceRecord.Source.ADMIN)  # as before
+    now = timezone.now()
+    by_hand = volunteer_services.service_record_add(volunteer=world["volunteer"], by=world["staff"], content="入户走访",
+                                                    start=now - dt.timedelta(hours=3), end=now - dt.timedelta(hours=1),
+                                                    hours=Decimal("2"))
+    importlib.import_module("linli.cases.migrations.0004_order_hours_source").relabel(apps, None)
+    assert ServiceRecord.objects.get(pk=case.service_record_id).source == ServiceRecord.Source.ORDER
+    assert ServiceRecord.objects.get(pk=by_hand.pk).source == ServiceRecord.Source.ADMIN

@@ -152,15 +152,42 @@ def test_only_staff_record_background_checks(world):
                                           checked_on=timezone.localdate())
 
 
-def test_tutor_hours_flow_into_a_pending_checkin_service_record(world):
+def test_tutor_hours_flow_into_a_pending_classroom_service_record(world):
     entry = RosterEntry.objects.get(session=world["session"], volunteer=world["volunteer"])
     services.tutor_check_in(entry=entry, by=world["tutor"])
     RosterEntry.objects.filter(pk=entry.pk).update(checked_in_at=world["session"].start)
     record = services.tutor_check_out(entry=entry, by=world["tutor"])
-    assert record.source == ServiceRecord.Source.CHECKIN and record.status == ServiceRecord.Status.PENDING
+    assert record.source == ServiceRecord.Source.CLASSROOM and record.status == ServiceRecord.Status.PENDING
+    assert record.get_source_display() == "Four-thirty classroom session"
     assert record.volunteer == world["volunteer"] and Decimal("0.1") < record.hours <= Decimal("2")
     entry.refresh_from_db()
     assert entry.service_record == record and entry.hours == record.hours
+
+
+def test_tutor_hours_go_through_the_volunteers_door(world, monkeypatch):
+    from linli.volunteers import services as volunteer_services
+
+    door, calls = volunteer_services.service_record_from, []
+
+    def spy(**kw):
+        calls.append(kw)
+        return door(**kw)
+
+    monkeypatch.setattr(volunteer_services, "service_record_from", spy)
+    entry = RosterEntry.objects.get(session=world["session"], volunteer=world["volunteer"])
+    services.tutor_check_in(entry=entry, by=world["tutor"])
+    record = services.tutor_check_out(entry=entry, by=world["tutor"])
+    assert [(c["source"], c["volunteer"]) for c in calls] == [(ServiceRecord.Source.CLASSROOM, world["volunteer"])]
+    assert list(ServiceRecord.objects.all()) == [record]
+
+
+def test_a_tutor_checked_out_twice_earns_one_record(world):
+    entry = RosterEntry.objects.get(session=world["session"], volunteer=world["volunteer"])
+    services.tutor_check_in(entry=entry, by=world["tutor"])
+    services.tutor_check_out(entry=entry, by=world["tutor"])
+    with pytest.raises(ValidationError):
+        services.tutor_check_out(entry=entry, by=world["staff"])
+    assert ServiceRecord.objects.filter(volunteer=world["volunteer"]).count() == 1
 
 
 def test_the_last_tutor_cannot_leave_while_children_are_there(world):
@@ -399,3 +426,21 @@ def test_a_tutor_sees_the_sessions_of_their_site_and_rostered_ones_only(world, c
     assert world["session"] in selectors.visible_sessions(user=world["tutor"])
     assert b_session not in selectors.visible_sessions(user=world["tutor"])
     assert b_session in selectors.visible_sessions(user=b_staff)
+
+
+def test_the_migration_relabels_only_hours_linked_to_a_roster_entry(world):
+    import importlib
+
+    from django.apps import apps
+
+    entry = RosterEntry.objects.get(session=world["session"], volunteer=world["volunteer"])
+    services.tutor_check_in(entry=entry, by=world["tutor"])
+    record = services.tutor_check_out(entry=entry, by=world["tutor"])
+    ServiceRecord.objects.filter(pk=record.pk).update(source=ServiceRecord.Source.CHECKIN)  # as written before
+    now = timezone.now()
+    shift_hours = ServiceRecord.objects.create(  # a shift's check-out record, not the classroom's
+        volunteer=world["volunteer"], content="文明交通劝导 · 引导员", start=now - dt.timedelta(hours=2), end=now,
+        hours=Decimal("2"), source=ServiceRecord.Source.CHECKIN, recorded_by=world["tutor"])
+    importlib.import_module("linli.classroom.migrations.0002_classroom_hours_source").relabel(apps, None)
+    assert ServiceRecord.objects.get(pk=record.pk).source == ServiceRecord.Source.CLASSROOM
+    assert ServiceRecord.objects.get(pk=shift_hours.pk).source == ServiceRecord.Source.CHECKIN

@@ -2,11 +2,13 @@
 public verification, the API authorisation matrix, bounded queries, figures."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from linli.accounts.models import Role
@@ -98,6 +100,70 @@ def test_certificate_has_a_qr_that_opens_a_public_verification_page(client, staf
     assert public.status_code == 200 and cert.number in public.content.decode()
     assert v.person.name not in public.content.decode()  # masked on the public page
     assert client.get(reverse("volunteers:verify", args=["forged"])).status_code == 404
+
+
+def from_app(v, source, hours="2", content="服务订单 FW-1：代买米油"):
+    now = timezone.now()
+    return services.service_record_from(source=source, volunteer=v, by=v.person.user, content=content,
+                                        start=now - dt.timedelta(hours=3), end=now - dt.timedelta(hours=1),
+                                        hours=Decimal(hours))
+
+
+def test_record_list_and_export_say_where_the_hours_came_from(client, staff, county):
+    v = volunteer(county)
+    record(staff, v, "3")
+    from_app(v, ServiceRecord.Source.ORDER)
+    from_app(v, ServiceRecord.Source.CLASSROOM, content="四点半课堂 · 东门")
+    client.force_login(staff)
+    page = client.get(reverse("volunteers:volunteer_detail", args=[v.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    body = page.content.decode()
+    assert "居民点单" in body and "四点半课堂辅导" in body and "工作人员补录" in body
+    r = client.get(reverse("volunteers:records_export", args=[v.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert r.status_code == 200 and r["Content-Disposition"].endswith('.xlsx"')
+    ws = load_workbook(io.BytesIO(r.content)).active
+    assert ws.cell(row=2, column=5).value == "来源"
+    source_of = {row[3]: row[4] for row in ws.iter_rows(min_row=3, values_only=True)}
+    assert source_of == {"清洁家园": "工作人员补录", "服务订单 FW-1：代买米油": "居民点单", "四点半课堂 · 东门": "四点半课堂辅导"}
+
+
+def test_pending_list_shows_the_source_in_english_too(client, staff, county):
+    v = volunteer(county)
+    from_app(v, ServiceRecord.Source.ORDER)
+    client.force_login(staff)
+    body = client.get(reverse("volunteers:records_pending"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Resident&#x27;s order" in body
+
+
+def test_the_volunteer_downloads_their_own_records_and_others_are_404(client, staff, county, make_user):
+    v = volunteer(county)
+    from_app(v, ServiceRecord.Source.ORDER)
+    client.force_login(v.person.user)
+    assert client.get(reverse("volunteers:records_export", args=[v.pk])).status_code == 200
+    client.force_login(make_user(Role.Kind.COMMUNITY_STAFF, county["B"]))
+    assert client.get(reverse("volunteers:records_export", args=[v.pk])).status_code == 404
+
+
+def test_certificate_says_where_its_hours_came_from(client, staff, county):
+    v = volunteer(county)
+    record(staff, v, "3")
+    services.service_record_confirm(record=from_app(v, ServiceRecord.Source.CLASSROOM), by=staff)
+    cert = services.certificate_issue(volunteer=v, by=v.person.user)
+    client.force_login(v.person.user)
+    page = client.get(reverse("volunteers:certificate", args=[cert.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    shown = page.content.decode().split('data-testid="hours-by-source">')[1].split("</dd>")[0]
+    assert "工作人员补录 3.00" in shown and "四点半课堂辅导 2.00" in shown
+    public = client.get(reverse("volunteers:verify", args=[cert.token]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "四点半课堂辅导 2.00" in public.content.decode()
+
+
+def test_staff_adding_hours_through_the_api_stays_added_by_staff(staff, county):
+    v = volunteer(county)
+    now = timezone.now()
+    r = api(staff).post("/api/service-records/", {
+        "volunteer": v.pk, "content": "入户走访", "start": (now - dt.timedelta(hours=3)).isoformat(),
+        "end": (now - dt.timedelta(hours=1)).isoformat(), "hours": "2"}, format="json")
+    assert r.status_code == 201 and r.json()["source"] == "admin"
+    assert ServiceRecord.objects.get(pk=r.json()["id"]).source == ServiceRecord.Source.ADMIN
 
 
 def test_other_communitys_volunteer_is_404(client, staff, county, make_user):

@@ -161,6 +161,58 @@ def test_admin_added_hours_are_marked_and_pending(staff, county):
     assert rec.source == ServiceRecord.Source.ADMIN and rec.status == "pending" and rec.recorded_by == staff
 
 
+def from_order(v, hours="2", by=None, **kw):
+    now = timezone.now()
+    kw.setdefault("start", now - dt.timedelta(hours=3))
+    kw.setdefault("end", now - dt.timedelta(minutes=30))
+    return services.service_record_from(source=ServiceRecord.Source.ORDER, volunteer=v, by=by or v.person.user,
+                                        content="服务订单 FW-1：代买米油", hours=Decimal(hours), **kw)
+
+
+def test_hours_from_another_app_say_where_they_came_from_and_wait_for_confirmation(county):
+    v = volunteer(county)
+    rec = from_order(v)
+    assert (rec.source, rec.status, rec.recorded_by) == (ServiceRecord.Source.ORDER, ServiceRecord.Status.PENDING,
+                                                          v.person.user)
+    assert selectors.summary(v)["hours"] == 0 and selectors.summary(v)["pending_hours"] == Decimal("2")
+
+
+def test_other_apps_cannot_write_staff_check_in_or_reversal_hours(county):
+    v = volunteer(county)
+    now = timezone.now()
+    for source in (ServiceRecord.Source.ADMIN, ServiceRecord.Source.CHECKIN, ServiceRecord.Source.REVERSAL):
+        with pytest.raises(ValueError):
+            services.service_record_from(source=source, volunteer=v, by=v.person.user, content="入户走访",
+                                         start=now - dt.timedelta(hours=3), end=now - dt.timedelta(hours=1),
+                                         hours=Decimal("2"))
+    assert not ServiceRecord.objects.exists()
+
+
+def test_hours_from_another_app_keep_the_ledger_rules(county):
+    v = volunteer(county)
+    now = timezone.now()
+    with pytest.raises(ValidationError) as e:
+        from_order(v, end=now + dt.timedelta(hours=1))
+    assert "end" in e.value.message_dict
+    with pytest.raises(ValidationError) as e:
+        from_order(v, hours="5", start=now - dt.timedelta(hours=2), end=now - dt.timedelta(hours=1))
+    assert "hours" in e.value.message_dict
+    with pytest.raises(ValidationError) as e:
+        from_order(v, hours="-1")
+    assert "hours" in e.value.message_dict
+    assert not ServiceRecord.objects.exists()
+
+
+def test_confirmed_hours_by_source_count_a_reversal_against_what_it_reverses(staff, county):
+    v = volunteer(county)
+    confirmed_record(staff, v, "3")
+    services.service_record_confirm(record=from_order(v, "2"), by=staff)
+    wrong = services.service_record_confirm(record=from_order(v, "1"), by=staff)
+    services.service_record_reverse(record=wrong, by=staff, reason="重复登记")
+    by_source = selectors.hours_by_source(v.records.filter(status=ServiceRecord.Status.CONFIRMED))
+    assert by_source == {ServiceRecord.Source.ADMIN: Decimal("3"), ServiceRecord.Source.ORDER: Decimal("2")}
+
+
 def test_rejection_needs_a_reason_and_earns_nothing(staff, county):
     v = volunteer(county)
     now = timezone.now()
@@ -274,6 +326,16 @@ def test_certificate_carries_confirmed_hours_and_a_verification_token(staff, cou
     cert = services.certificate_issue(volunteer=v, by=v.person.user)
     assert cert.hours == Decimal("5.5") and cert.records == 2
     assert cert.number.startswith("LLZM") and len(cert.token) >= 16
+
+
+def test_certificate_keeps_its_hours_by_source_as_they_stood_at_issue(staff, county):
+    v = volunteer(county)
+    confirmed_record(staff, v, "3")
+    services.service_record_confirm(record=from_order(v, "2"), by=staff)
+    cert = services.certificate_issue(volunteer=v, by=v.person.user)
+    services.service_record_confirm(record=from_order(v, "1"), by=staff)  # after the issue: not on it
+    cert.refresh_from_db()
+    assert cert.hours_by_source == {"admin": "3.00", "order": "2.00"}
 
 
 class Recorder:
