@@ -12,9 +12,13 @@ class TaxonAdmin(admin.ModelAdmin):
 class OccurrenceInline(admin.TabularInline):
     model = Occurrence
     fields = ["start", "end", "room", "capacity", "status", "is_modified"]
-    readonly_fields = ["is_modified"]
+    # Times, room and status change through the services, which move or free the room's hold with them.
+    readonly_fields = ["start", "end", "room", "status", "is_modified"]
     extra = 0
     show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Activity)

@@ -70,7 +70,14 @@ class OccurrenceSerializer(serializers.ModelSerializer):
 class OccurrenceUpdateSerializer(serializers.Serializer):
     start = serializers.DateTimeField(required=False)
     end = serializers.DateTimeField(required=False)
+    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.none(), required=False, allow_null=True,
+                                              help_text=_("A room of the activity's site, or null for none"))
     capacity = serializers.IntegerField(required=False, min_value=1)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["room"].queryset = Room.objects.visible_to(_user(self))
+        return fields
 
 
 class RegistrationSerializer(serializers.ModelSerializer):
@@ -188,7 +195,7 @@ class OccurrenceViewSet(ScopedViewSet):
     @extend_schema(request=OccurrenceUpdateSerializer, responses=OccurrenceSerializer)
     @action(detail=True, methods=["post"])
     def change(self, request, pk=None):
-        body = OccurrenceUpdateSerializer(data=request.data)
+        body = OccurrenceUpdateSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         occ = services.occurrence_update(occurrence=self.get_object(), by=request.user, **body.validated_data)
         return Response(self._fresh(occ))

@@ -16,3 +16,7 @@ class ActivitiesConfig(AppConfig):
         from linli.core.stats import register_section
 
         register_section("activities", selectors.figures)
+        from linli.activities import demo
+        from linli.demo.generator import register_extension
+
+        register_extension(demo.hold_rooms, last=True)  # after every extension that writes dates

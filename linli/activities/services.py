@@ -4,8 +4,13 @@ THE RULE: an occurrence never has more confirmed registrations than seats. Every
 add a confirmed registration locks the Occurrence row (select_for_update inside one transaction)
 before counting, so concurrent sign-ups are serialised; on SQLite the IMMEDIATE transaction mode
 serialises them too. A freed seat goes to the earliest waitlisted sign-up, in order, never skipping.
+
+A date in a room holds the room: every service that creates, moves or cancels dates keeps a confirmed
+places booking per date in step (places.services.room_hold, in the same transaction), so no booking
+and no other activity can take the room then. Locks are taken activity → occurrences → room.
 """
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable
 
@@ -27,6 +32,8 @@ from linli.activities.models import (
     new_token,
 )
 from linli.core.scoping import has_role_over
+from linli.places import services as places
+from linli.places.models import Booking
 
 MAX_OCCURRENCES = 120
 MAX_SERIES_DAYS = 366
@@ -136,14 +143,19 @@ def activity_create(*, by, title: str, site, platform: Platform, method: Method,
     for occ in occurrences:
         occ.checkin_token = new_token()
     Occurrence.objects.bulk_create(occurrences)
+    if room is not None:  # all or nothing: one date in a taken room refuses the whole series
+        places.room_hold(room=room, by=by, occurrences=occurrences, purpose=title)
     return activity
 
 
 @transaction.atomic
 def activity_update(*, activity: Activity, by, data: dict) -> Activity:
-    """Change what the series is (title, taxonomy, room …); each occurrence keeps its own times."""
+    """Change what the series is (title, taxonomy, room …); each occurrence keeps its own times. A new
+    room moves the future dates not changed alone, with their holds: refused as a whole, naming the
+    dates, when the new room is taken at any of them."""
     _require_organiser(by, activity)
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    old_title = activity.title
     organizers = data.pop("organizers", None)
     for field in ACTIVITY_FIELDS:
         if field in data:
@@ -155,16 +167,28 @@ def activity_update(*, activity: Activity, by, data: dict) -> Activity:
     if organizers is not None:
         activity.organizers.set(organizers)
     if "room" in data:
-        activity.occurrences.filter(is_modified=False, start__gt=timezone.now()).update(room=activity.room)
+        future = activity.occurrences.select_for_update().filter(is_modified=False, start__gt=timezone.now())
+        moving = list(future.exclude(room=activity.room) if activity.room else future.filter(room__isnull=False))
+        Occurrence.objects.filter(pk__in=[o.pk for o in moving]).update(room=activity.room)
+        scheduled = [o for o in moving if not o.is_cancelled]
+        if activity.room is None:
+            places.room_hold_release(occurrences=scheduled, by=by)
+        elif scheduled:
+            places.room_hold(room=activity.room, by=by, occurrences=scheduled, purpose=activity.title)
+    if activity.title != old_title:  # after the room lock above: locks stay in one order
+        places.room_hold_rename(occurrences=activity.occurrences.all(), purpose=activity.title)
     return activity
 
 
 @transaction.atomic
 def activity_cancel(*, activity: Activity, by, reason: str = "") -> int:
-    """Cancel every occurrence of the series that has not started; returns how many."""
+    """Cancel every occurrence of the series that has not started, freeing their rooms; returns how many."""
     _require_organiser(by, activity)
-    return activity.occurrences.filter(start__gt=timezone.now(), status=Occurrence.Status.SCHEDULED).update(
-        status=Occurrence.Status.CANCELLED, cancel_reason=reason[:200])
+    ids = list(activity.occurrences.select_for_update().filter(
+        start__gt=timezone.now(), status=Occurrence.Status.SCHEDULED).values_list("pk", flat=True))
+    Occurrence.objects.filter(pk__in=ids).update(status=Occurrence.Status.CANCELLED, cancel_reason=reason[:200])
+    places.room_hold_release(occurrences=ids, by=by)
+    return len(ids)
 
 
 def _lock(occurrence: Occurrence) -> Occurrence:
@@ -193,7 +217,8 @@ def _promote(occ: Occurrence) -> list[Registration]:
 def occurrence_update(*, occurrence: Occurrence, by, start: dt.datetime | None = None,
                       end: dt.datetime | None = None, room=..., capacity: int | None = None) -> Occurrence:
     """Change one date alone (time, room, seats). More seats move waitlisted people up, in order; fewer
-    seats than people already confirmed is refused."""
+    seats than people already confirmed is refused. A new time or room moves the date's hold, refused
+    when the room is taken then; no room frees it."""
     _require_organiser(by, occurrence.activity)
     with transaction.atomic():
         occ = _lock(occurrence)
@@ -203,6 +228,7 @@ def occurrence_update(*, occurrence: Occurrence, by, start: dt.datetime | None =
         end = end or occ.end
         if end <= start:
             raise ValidationError({"end": _("The end must be after the start.")})
+        before = (occ.room_id, occ.start, occ.end)
         if room is not ...:
             occ.room = room
         capacity = occ.capacity if capacity is None else capacity
@@ -215,13 +241,19 @@ def occurrence_update(*, occurrence: Occurrence, by, start: dt.datetime | None =
             occ.signup_closes = start
         occ.start, occ.end, occ.capacity, occ.is_modified = start, end, capacity, True
         occ.save()
+        if (occ.room_id, occ.start, occ.end) != before:
+            if occ.room is None:
+                places.room_hold_release(occurrences=[occ], by=by)
+            else:
+                places.room_hold(room=occ.room, by=by, occurrences=[occ], purpose=occ.activity.title)
         _promote(occ)
     return occ
 
 
 @transaction.atomic
 def occurrence_cancel(*, occurrence: Occurrence, by, reason: str = "") -> Occurrence:
-    """Cancel one date of a series (or a one-off activity); its registrations stay on record."""
+    """Cancel one date of a series (or a one-off activity); its registrations stay on record and its
+    room is free again."""
     _require_organiser(by, occurrence.activity)
     occ = _lock(occurrence)
     if occ.is_cancelled:
@@ -230,7 +262,35 @@ def occurrence_cancel(*, occurrence: Occurrence, by, reason: str = "") -> Occurr
         raise ValidationError({"status": _("This date is over and cannot be cancelled.")})
     occ.status, occ.cancel_reason, occ.is_modified = Occurrence.Status.CANCELLED, reason[:200], True
     occ.save(update_fields=["status", "cancel_reason", "is_modified"])
+    places.room_hold_release(occurrences=[occ], by=by)
     return occ
+
+
+def occurrence_holds_sync(*, dry_run: bool = False) -> tuple[int, list[tuple[Occurrence, str]]]:
+    """Dates written before dates held rooms (or in bulk): every scheduled date with a room that has not
+    ended and holds no room gets its hold, booked by the activity's creator. A date whose room is taken
+    then is left as it is and returned with the reason, for a person to resolve; nothing is forced.
+    Returns (dates held, [(date, reason)]); with dry_run nothing is saved."""
+    held, conflicts = 0, []
+    todo = (Occurrence.objects.filter(status=Occurrence.Status.SCHEDULED, room__isnull=False, end__gt=timezone.now())
+            .exclude(pk__in=Booking.objects.filter(status=Booking.Status.CONFIRMED, occurrence__isnull=False)
+                     .values("occurrence_id"))
+            .select_related("activity__created_by", "room").order_by("start", "pk"))
+    # Each date in its own transaction (short room locks on a live site); a dry run holds them all in
+    # one that is rolled back, so dates that would collide with each other are reported too.
+    with transaction.atomic() if dry_run else contextlib.nullcontext():
+        for occ in todo:
+            try:
+                with transaction.atomic():
+                    places.room_hold(room=occ.room, by=occ.activity.created_by, occurrences=[occ],
+                                     purpose=occ.activity.title)
+            except ValidationError as e:
+                conflicts.append((occ, " ".join(e.messages)))
+            else:
+                held += 1
+        if dry_run:
+            transaction.set_rollback(True)
+    return held, conflicts
 
 
 # Registrations ------------------------------------------------------------------------------------

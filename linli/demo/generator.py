@@ -61,13 +61,17 @@ CARE_TAG_SHARE = {"living_alone_elderly": 0.25, "disabled": 0.02, "dibao": 0.03,
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余杜叶程魏苏吕丁任沈钟卢姚钟廖邱温谢"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华红玉兰建国志强文博子涵欣怡浩然梓萱宇轩雨桐佳琪俊杰晓燕春梅海燕金凤"
 DEMO_PASSWORD = "linli-demo-2026"
-# Later features extend the demo: each registers fn(*, rng, logins) run after the base county is built.
+# Later features extend the demo: each registers fn(*, rng, logins) run after the base county is built,
+# in the order the apps are loaded; `last=True` runs after every other one (a step that needs the data
+# all the others write, e.g. activity dates holding their rooms).
 _EXTENSIONS: list = []
+_LAST_EXTENSIONS: list = []
 
 
-def register_extension(fn) -> None:
-    if fn not in _EXTENSIONS:
-        _EXTENSIONS.append(fn)
+def register_extension(fn, *, last: bool = False) -> None:
+    target = _LAST_EXTENSIONS if last else _EXTENSIONS
+    if fn not in target:
+        target.append(fn)
 
 
 @dataclass
@@ -148,7 +152,7 @@ def build(*, households_per_grid: int = 60, seed: int = 360724) -> list[Login]:
     resident_person = _people(grids, tags, rng, households_per_grid)
     logins = _users(county, communities, grids, resident_person)
     _bookings(rng)
-    for extend in _EXTENSIONS:
+    for extend in [*_EXTENSIONS, *_LAST_EXTENSIONS]:
         extend(rng=rng, logins=logins)
     return logins
 

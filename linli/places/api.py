@@ -62,10 +62,11 @@ class RoomSerializer(serializers.ModelSerializer):
 class BookingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Booking
-        fields = ["id", "room", "series", "booked_by", "purpose", "attendees", "start", "end", "status",
-                  "created_at", "decided_by", "decided_at", "reason", "cancelled_by", "cancelled_at"]
-        read_only_fields = ["series", "booked_by", "status", "created_at", "decided_by", "decided_at", "reason",
-                            "cancelled_by", "cancelled_at"]
+        fields = ["id", "room", "series", "occurrence", "booked_by", "purpose", "attendees", "start", "end",
+                  "status", "created_at", "decided_by", "decided_at", "reason", "cancelled_by", "cancelled_at"]
+        read_only_fields = ["series", "occurrence", "booked_by", "status", "created_at", "decided_by", "decided_at",
+                            "reason", "cancelled_by", "cancelled_at"]
+        extra_kwargs = {"occurrence": {"help_text": _("The activity date this booking holds the room for, if any")}}
 
     def get_fields(self):
         fields = super().get_fields()

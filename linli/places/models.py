@@ -205,6 +205,10 @@ class Booking(models.Model):
     cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("cancelled by"), null=True,
                                      blank=True, on_delete=models.SET_NULL, related_name="+")
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # Set when the booking holds the room for an activity date (made by activities.services through
+    # room_hold): it moves and is cancelled with the date, never on its own.
+    occurrence = models.ForeignKey("activities.Occurrence", verbose_name=_("activity date"), null=True,
+                                   blank=True, editable=False, on_delete=models.CASCADE, related_name="bookings")
 
     objects = ScopedQuerySet.as_manager()
     scope_field = "room__site__division"
@@ -216,10 +220,16 @@ class Booking(models.Model):
         ordering = ["start"]
         indexes = [models.Index(fields=["room", "start", "end"], name="booking_room_time")]
         constraints = [models.CheckConstraint(condition=Q(end__gt=models.F("start")),
-                                              name="booking_ends_after_start")]
+                                              name="booking_ends_after_start"),
+                       models.UniqueConstraint(fields=["occurrence"], condition=Q(status="confirmed"),
+                                               name="booking_one_hold_per_occurrence")]
 
     def __str__(self):
         return f"{self.room} {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_activity_hold(self) -> bool:
+        return self.occurrence_id is not None
 
     @classmethod
     def scope_own(cls, user):

@@ -66,7 +66,8 @@ def can_manage(user, site) -> bool:
 
 
 def upcoming_bookings_for(*, user):
-    return (Booking.objects.filter(booked_by=user, end__gte=timezone.now())
+    """The user's own coming bookings (not the holds of activity dates they scheduled)."""
+    return (Booking.objects.filter(booked_by=user, end__gte=timezone.now(), occurrence__isnull=True)
             .exclude(status__in=[Booking.Status.CANCELLED, Booking.Status.REJECTED])
             .select_related("room__site").order_by("start"))
 

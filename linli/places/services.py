@@ -3,10 +3,12 @@
 THE RULE: no two confirmed bookings of a room ever overlap. Every service that can produce a
 confirmed booking locks the Room row (select_for_update inside one transaction) before it looks for
 overlaps, so concurrent requests for one room are serialised; on SQLite the IMMEDIATE transaction
-mode serialises them too.
+mode serialises them too. An activity date in a room holds it with a confirmed booking of its own
+(room_hold, called by activities.services), so the rule covers activities as well.
 """
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -208,9 +210,19 @@ def _overlap_error(room: Room, start, end, *, exclude_pk=None) -> ValidationErro
     if other is None:
         return None
     s, e = timezone.localtime(other.start), timezone.localtime(other.end)
+    values = {"start": _fmt_time(s), "end": _fmt_time(e), "day": _fmt_day(s.date()), "title": other.purpose}
+    if other.is_activity_hold:  # activities are public: name it
+        return ValidationError({"start": _("This room is held for the activity “%(title)s” from %(start)s to "
+                                           "%(end)s (%(day)s). Choose another time.") % values}, code="overlap")
+    # Whose booking and what for stay private to residents.
     return ValidationError({"start": _("This room is already booked from %(start)s to %(end)s (%(day)s). "
-                                       "Choose another time.") % {
-        "start": _fmt_time(s), "end": _fmt_time(e), "day": _fmt_day(s.date())}}, code="overlap")
+                                       "Choose another time.") % values}, code="overlap")
+
+
+def overlap_reason(*, room: Room, start, end) -> str:
+    """What a booking request for [start, end) in this room would be told when the time is taken, or ""."""
+    error = _overlap_error(room, start, end)
+    return " ".join(error.messages) if error else ""
 
 
 def _slot_error(room: Room, start, end, *, calendar=None) -> ValidationError | None:
@@ -312,6 +324,9 @@ def booking_cancel(*, booking: Booking, by, reason: str = "") -> Booking:
     """The booker or a place manager cancels a booking that has not ended; who and when are recorded."""
     _require_booker_or_manager(by, booking.booked_by_id, booking.room.site)
     booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    if booking.is_activity_hold:
+        raise ValidationError({"status": _("This booking holds the room for an activity date; change or cancel "
+                                           "that date instead.")})
     if booking.status not in (Booking.Status.PENDING, Booking.Status.CONFIRMED):
         raise ValidationError({"status": _("This booking is already rejected or cancelled.")})
     if booking.end <= timezone.now():
@@ -380,3 +395,88 @@ def booking_series_cancel(*, series: BookingSeries, by) -> int:
     return series.bookings.filter(
         start__gt=timezone.now(), status__in=[Booking.Status.PENDING, Booking.Status.CONFIRMED],
     ).update(status=Booking.Status.CANCELLED, cancelled_by=by, cancelled_at=timezone.now())
+
+
+# Room holds: activity dates -----------------------------------------------------------------------
+# An activity date in a room holds the room with a confirmed booking linked to the date, made here so
+# THE RULE, the room lock and the week calendar cover activities. Opening hours, `bookable` and the
+# longest booking do not apply: organisers run the site and may open it for an evening or a holiday
+# event. activities.services calls these inside its own transaction, after checking the user may
+# organise at the room's site (organisers are the place managers, so conflicts may name bookings).
+
+HOLD_CONFLICTS_LISTED = 5
+
+
+def _conflict_text(other: Booking) -> str:
+    s, e = timezone.localtime(other.start), timezone.localtime(other.end)
+    values = {"day": _fmt_day(s.date()), "start": _fmt_time(s), "end": _fmt_time(e), "what": other.purpose}
+    if other.is_activity_hold:
+        return _("%(day)s %(start)s–%(end)s, the activity “%(what)s”") % values
+    return _("%(day)s %(start)s–%(end)s, booked for “%(what)s”") % values
+
+
+def _hold_conflicts_error(room: Room, spans: list, *, exclude=()) -> ValidationError | None:
+    """The confirmed bookings of the room overlapping any of the spans (one query), as one error on
+    `room` that names them; None when the room is free at every span."""
+    if not spans:
+        return None
+    others = list(Booking.objects.filter(
+        room=room, status=Booking.Status.CONFIRMED, start__lt=max(e for _s, e in spans),
+        end__gt=min(s for s, _e in spans)).exclude(pk__in=list(exclude)).order_by("start"))
+    taken = [(s, e) for s, e in spans if any(b.start < e and s < b.end for b in others)]
+    if not taken:
+        if all(a[1] <= b[0] for a, b in itertools.pairwise(sorted(spans))):
+            return None
+        return ValidationError({"room": _("Two of these dates overlap each other in %(room)s.")
+                                % {"room": room.name}}, code="overlap")
+    conflicts = [b for b in others if any(b.start < e and s < b.end for s, e in taken)]
+    listed = "; ".join(_conflict_text(b) for b in conflicts[:HOLD_CONFLICTS_LISTED])
+    if len(conflicts) > HOLD_CONFLICTS_LISTED:
+        listed += _(" … and %(n)d more") % {"n": len(conflicts) - HOLD_CONFLICTS_LISTED}
+    if len(spans) == 1:
+        msg = _("%(room)s is already taken at this time (%(conflicts)s). Choose another time or room.")
+    else:
+        msg = _("%(room)s is taken at %(n)d of these dates (%(conflicts)s). Nothing was saved: choose other "
+                "times or another room.")
+    return ValidationError({"room": msg % {"room": room.name, "n": len(taken), "conflicts": listed}},
+                           code="overlap")
+
+
+def room_hold(*, room: Room, by, occurrences, purpose: str) -> list[Booking]:
+    """Hold `room` for each activity date (an Occurrence, at its current start and end): a date that
+    already holds a room has its booking moved (other room or time), the others get a new confirmed
+    booking linked to them. All or nothing: when any date overlaps a confirmed booking or another
+    activity date of the room, nothing changes and the error on `room` names the conflicts."""
+    occurrences, purpose = list(occurrences), purpose[:200]
+    with transaction.atomic():
+        room = _lock_room(room)
+        current = {b.occurrence_id: b for b in Booking.objects.filter(
+            occurrence__in=[o.pk for o in occurrences], status=Booking.Status.CONFIRMED)}
+        error = _hold_conflicts_error(room, [(o.start, o.end) for o in occurrences],
+                                      exclude=[b.pk for b in current.values()])
+        if error:
+            raise error
+        moved, created = [], []
+        for o in occurrences:
+            hold = current.get(o.pk)
+            if hold is None:
+                created.append(Booking(room=room, occurrence=o, booked_by=by, start=o.start, end=o.end,
+                                       purpose=purpose, status=Booking.Status.CONFIRMED))
+            elif (hold.room_id, hold.start, hold.end, hold.purpose) != (room.pk, o.start, o.end, purpose):
+                hold.room, hold.start, hold.end, hold.purpose = room, o.start, o.end, purpose
+                moved.append(hold)
+        if moved:
+            Booking.objects.bulk_update(moved, ["room", "start", "end", "purpose"])
+        return Booking.objects.bulk_create(created) + list(current.values())
+
+
+def room_hold_release(*, occurrences, by) -> int:
+    """Free the rooms held by these activity dates (cancelled or without a room now); returns how many."""
+    return Booking.objects.filter(occurrence__in=occurrences, status=Booking.Status.CONFIRMED).update(
+        status=Booking.Status.CANCELLED, cancelled_by=by, cancelled_at=timezone.now())
+
+
+def room_hold_rename(*, occurrences, purpose: str) -> int:
+    """The activity was renamed: its holds show the new title on the room's calendar."""
+    return Booking.objects.filter(occurrence__in=occurrences, status=Booking.Status.CONFIRMED).update(
+        purpose=purpose[:200])

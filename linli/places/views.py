@@ -216,7 +216,8 @@ def booking_detail(request, pk):
     booking = get_object_or_404(selectors.booking_list(user=request.user).select_related(
         "decided_by", "cancelled_by", "series", "room__site__division"), pk=pk)
     manager = selectors.can_manage(request.user, booking.room.site)
-    active = booking.status in (Booking.Status.PENDING, Booking.Status.CONFIRMED) and booking.end > timezone.now()
+    active = booking.status in (Booking.Status.PENDING, Booking.Status.CONFIRMED) and booking.end > timezone.now() \
+        and not booking.is_activity_hold  # an activity date's booking goes with the date
     return render(request, "places/booking_detail.html", {
         "booking": booking, "reason_form": ReasonForm(),
         "can_decide": manager and booking.status == Booking.Status.PENDING,

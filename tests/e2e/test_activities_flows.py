@@ -1,5 +1,6 @@
 """Browser: a resident signs up and checks in by opening the URL the door QR code encodes; a volunteer's
-hours are confirmed by the organiser. Both viewports (phone 390 px and desktop)."""
+hours are confirmed by the organiser; an activity in a booked room is refused, then holds its room.
+Both viewports (phone 390 px and desktop)."""
 
 import datetime as dt
 from decimal import Decimal
@@ -7,9 +8,10 @@ from decimal import Decimal
 from django.utils import timezone
 
 from linli.accounts.models import Role
-from linli.activities.models import Registration
+from linli.activities.models import Occurrence, Registration
 from linli.activities.testing import activity, resident, shift_to
-from linli.core.testing import SiteFactory, UserFactory, grant
+from linli.core.testing import RoomFactory, SiteFactory, UserFactory, grant, open_all_week
+from linli.places import services as places_services
 from linli.volunteers import services as volunteer_services
 from linli.volunteers.models import ServiceRecord
 from tests.e2e.conftest import login, shot
@@ -70,3 +72,49 @@ def test_volunteer_hours_are_confirmed_by_the_organiser(page, county):
     assert page.inner_text("[data-testid=hours]") == "3.0"
     assert page.inner_text("[data-testid=points]") == "30"
     shot(page, "volunteer-home")
+
+
+def test_an_activity_in_a_booked_room_is_refused_then_holds_the_room_on_its_calendar(page, county):
+    site = SiteFactory(division=county["A"], name="东门邻里中心")
+    open_all_week(site)
+    room = RoomFactory(site=site, name="多功能活动室", capacity=40)
+    grant(UserFactory(username="wang"), Role.Kind.COMMUNITY_STAFF, county["A"])
+    group = resident(county["A1"], username="ma")
+    today = timezone.localdate()
+    saturday = today + dt.timedelta(days=7 + (5 - today.weekday()) % 7)
+    nine = dt.datetime.combine(saturday, dt.time(9), tzinfo=timezone.get_current_timezone())
+    places_services.booking_request(room=room, by=group, start=nine, end=nine + dt.timedelta(hours=2),
+                                    purpose="居民议事会")
+
+    login(page, "wang")
+    page.goto("/activities/new/")
+    page.fill("input[name=title]", "365·理论宣讲")
+    page.select_option("select[name=site]", str(site.pk))
+    page.select_option("select[name=room]", str(room.pk))
+    page.select_option("select[name=platform]", index=1)
+    page.select_option("select[name=method]", index=1)
+    page.fill("input[name=date]", f"{saturday:%Y-%m-%d}")
+    page.fill("input[name=start_time]", "09:00")
+    page.fill("input[name=end_time]", "11:00")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    error = page.locator("[data-field=room] .errorlist").inner_text()
+    assert "多功能活动室" in error and "居民议事会" in error
+    assert page.locator("input[name=title]").input_value() == "365·理论宣讲"
+    shot(page, "activity-room-taken")
+
+    page.fill("input[name=start_time]", "14:00")
+    page.fill("input[name=end_time]", "16:00")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    occ = Occurrence.objects.get(activity__title="365·理论宣讲")
+    assert occ.bookings.get().status == "confirmed"
+
+    page.context.clear_cookies()
+    login(page, "ma")
+    page.goto(f"/activities/occurrences/{occ.pk}/")
+    with page.expect_navigation():
+        page.click("[data-testid=room-calendar]")
+    event = page.locator("[data-testid=week-calendar] .ev.activity")
+    assert "365·理论宣讲" in event.inner_text()
+    shot(page, "room-calendar-with-activity")
