@@ -1,12 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.orgs import selectors
 from linli.orgs.models import Organization
 
 
 class OrganizationForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=150)
+    name = forms.CharField(label=pgettext_lazy("of a place or organisation", "Name"), max_length=150)
     kind = forms.ChoiceField(label=_("Kind"), choices=Organization.Kind.choices)
     division = forms.ModelChoiceField(label=_("Division"), queryset=None)
     contact_name = forms.CharField(label=_("Contact person"), max_length=50, required=False)

@@ -27,6 +27,8 @@ def test_county_page_shows_figures_per_community_and_the_suggestion(client, make
     assert "33.3%" in html  # 1 of 3 households within 15 min
     assert "社区A" in html and "社区B" in html and 'data-testid="coverage-siting"' in html
     assert 'data-testid="coverage-run-form"' in html
+    # a community's name is 名称; 姓名 is a person's (the same English "Name", told apart by context)
+    assert "<th>名称</th>" in html and "<th>姓名</th>" not in html
 
 
 def test_community_page_uses_the_county_run_for_its_grids(client, make_user, county, run):
