@@ -227,3 +227,13 @@ def test_figures_have_the_published_keys(staff, county, occ):
     assert vols["points_outstanding"] == 1200
     assert acts["by_platform"] == {"theory_policy": 1}
     assert volunteer_selectors.figures(staff)["total"] == 1
+
+
+def test_hours_read_as_hours_in_chinese_not_opening_hours():
+    """Django merges every app's catalogue: the places app's 'hours' (开放时段, opening hours) once won
+    on volunteers' records and certificates. Opening hours now have their own context."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert translation.gettext("hours") != "开放时段"
+        assert translation.pgettext("opening hours", "hours") == "开放时段"
