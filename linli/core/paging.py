@@ -1,0 +1,24 @@
+"""Every list a page shows is a page of it: a bounded number of rows, the total, and a way on.
+
+`page_of(request, rows)` is the one way views cut a list: `?page=` past the end gives the last page and
+anything that is not a number the first (never a 500, never the whole table). `search_text(request)`
+is the one way they read a search box: stripped and cut to a length an index can use.
+"""
+
+from django.core.paginator import Page, Paginator
+
+PAGE_SIZE = 30
+SEARCH_MAX = 100  # longer than any name, address or ID number anyone types; a 10,000-character q is cut
+
+
+def page_of(request, rows, *, per_page: int = PAGE_SIZE, param: str = "page") -> Page:
+    raw = request.GET.get(param, "")
+    if not raw.isdigit() or int(raw) < 1:
+        number = 1
+    else:  # past the end, a 40-digit number included, is the last page (Django's get_page)
+        number = min(int(raw), 10**9)
+    return Paginator(rows, per_page).get_page(number)
+
+
+def search_text(request, param: str = "q") -> str:
+    return request.GET.get(param, "").strip()[:SEARCH_MAX]

@@ -1,0 +1,66 @@
+"""Lists come a page at a time, whatever is asked: the page past the end is the last page on screen and a
+400 that says why on the API; page sizes are bounded; a 10,000-character search is cut, not run."""
+
+import pytest
+from django.test import RequestFactory
+from rest_framework.test import APIClient
+
+from linli.accounts.models import Role
+from linli.core.paging import SEARCH_MAX, page_of, search_text
+from linli.core.testing import SiteFactory
+
+ROWS = list(range(95))  # 4 pages of 30
+
+
+def _page(query):
+    return page_of(RequestFactory().get("/", query), ROWS)
+
+
+@pytest.mark.parametrize("asked,shown", [("1", 1), ("2", 2), ("4", 4), ("5", 4), ("999999999", 4),
+                                         ("9" * 40, 4), ("0", 1), ("-1", 1), ("abc", 1), ("", 1), ("1.5", 1)])
+def test_a_page_number_never_fails_and_past_the_end_is_the_last_page(asked, shown):
+    assert _page({"page": asked}).number == shown
+
+
+def test_a_page_holds_at_most_its_size_and_knows_the_total():
+    page = _page({"page": "4"})
+    assert list(page) == ROWS[90:] and page.paginator.count == 95
+
+
+def test_a_search_is_stripped_and_cut():
+    assert search_text(RequestFactory().get("/", {"q": "  东门 "})) == "东门"
+    assert len(search_text(RequestFactory().get("/", {"q": "x" * 10_000}))) == SEARCH_MAX
+
+
+@pytest.fixture
+def api(county, make_user):
+    client = APIClient()
+    client.force_authenticate(make_user(Role.Kind.COUNTY_ADMIN, county["county"]))
+    for _ in range(7):
+        SiteFactory(division=county["A"])
+    return client
+
+
+def test_the_api_pages_by_page_size_and_says_the_total(api):
+    body = api.get("/api/sites/", {"page_size": 3, "page": 2}).json()
+    assert body["count"] == 7 and len(body["results"]) == 3 and body["next"] and body["previous"]
+    assert len(api.get("/api/sites/", {"page_size": 3, "page": "last"}).json()["results"]) == 1
+
+
+@pytest.mark.parametrize("params", [{"page": 4, "page_size": 3}, {"page": 0}, {"page": -1}, {"page": "x"},
+                                    {"page": "9" * 30}, {"page_size": 0}, {"page_size": -5}, {"page_size": 201},
+                                    {"page_size": "9" * 30}, {"page_size": "many"}])
+def test_the_api_answers_a_page_it_cannot_give_with_a_400_that_says_why(api, params):
+    r = api.get("/api/sites/", params)
+    assert r.status_code == 400, r.content
+    key = next(iter(params))
+    assert r.json()[key][0]
+
+
+def test_past_the_end_names_the_last_page(api):
+    message = api.get("/api/sites/", {"page": 9, "page_size": 3}).json()["page"][0]
+    assert "3" in message and "9" in message
+
+
+def test_a_huge_search_on_the_api_is_not_a_server_error(api):
+    assert api.get("/api/persons/", {"search": "x" * 10_000, "q": "y" * 10_000}).status_code < 500
