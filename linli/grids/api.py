@@ -4,7 +4,7 @@ are idempotent: POSTing the same `submission_key` again returns the record alrea
 which is how a phone that was offline syncs without duplicates."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -186,6 +186,14 @@ class VisitViewSet(_IdempotentCreate, ScopedViewSet):
         return qs.select_related("household", "division")
 
 
+class UnreachedHouseholdSerializer(serializers.ModelSerializer):
+    grid = serializers.IntegerField(source="division_id", read_only=True)
+
+    class Meta:
+        model = Household
+        fields = ["id", "address", "grid"]
+
+
 class CampaignViewSet(ScopedViewSet):
     queryset = Campaign.objects.all()
     serializer_class = CampaignSerializer
@@ -196,17 +204,37 @@ class CampaignViewSet(ScopedViewSet):
 
     @extend_schema(responses=inline_serializer("CampaignReport", {
         "total": serializers.IntegerField(), "reached": serializers.IntegerField(),
-        "grids": serializers.ListField(child=serializers.DictField())}))
+        "grids": inline_serializer("CampaignGridProgress", {
+            "grid": serializers.IntegerField(), "name": serializers.CharField(),
+            "total": serializers.IntegerField(), "reached": serializers.IntegerField(),
+            "unreached": serializers.IntegerField()}, many=True)}))
     @action(detail=True, methods=["get"])
     def report(self, request, pk=None):
-        """Per grid: households in scope, reached, and every household not yet reached."""
+        """Per grid: households in scope, reached and not yet reached (counts; the households
+        themselves are `unreached/`, a page at a time)."""
         report = selectors.campaign_report(user=request.user, campaign=self.get_object())
-        unreached = [h for g in report.grids for h in g.unreached]
-        audit_access(request=request, action=AccessLog.Action.LIST, model="people.Household",
-                     object_ids=[h.pk for h in unreached], fields=["address"])
         return Response({"total": report.total, "reached": report.reached, "grids": [
             {"grid": g.grid.pk, "name": g.grid.name, "total": g.total, "reached": g.reached,
-             "unreached": [{"id": h.pk, "address": h.address} for h in g.unreached]} for g in report.grids]})
+             "unreached": g.unreached} for g in report.grids]})
+
+    @extend_schema(parameters=[OpenApiParameter("grid", int, description=_("only this grid's households"))],
+                   responses=UnreachedHouseholdSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def unreached(self, request, pk=None):
+        """The households not yet reached, grid by grid and address by address, a page at a time."""
+        campaign = self.get_object()
+        grid_id = request.query_params.get("grid", "")
+        grid = None
+        if grid_id:
+            if not grid_id.isdigit() or len(grid_id) > 18:
+                raise serializers.ValidationError({"grid": [_("Give a grid id.")]})
+            grid = Division.objects.filter(pk=int(grid_id)).first()
+            if grid is None:
+                raise serializers.ValidationError({"grid": [_("No such grid.")]})
+        page = self.paginate_queryset(selectors.campaign_unreached(user=request.user, campaign=campaign, grid=grid))
+        audit_access(request=request, action=AccessLog.Action.LIST, model="people.Household",
+                     object_ids=[h.pk for h in page], fields=["address"])
+        return self.get_paginated_response(UnreachedHouseholdSerializer(page, many=True).data)
 
 
 class ReachViewSet(_IdempotentCreate, ScopedViewSet):

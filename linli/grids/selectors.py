@@ -3,7 +3,7 @@ households whose location disagrees with their grid, and the `visits` / `campaig
 
 import datetime as dt
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
@@ -48,6 +48,15 @@ def grid_list(*, user, community: Division | None = None):
     if community is not None:
         qs = qs.filter(path__startswith=community.path)
     return qs
+
+
+def unstaffed_grids(*, user):
+    """Grids the user keeps residents in that have no current grid worker."""
+    today = _today()
+    staffed = GridAssignment.objects.filter(Q(end_date__isnull=True) | Q(end_date__gte=today), grid=OuterRef("pk"),
+                                            start_date__lte=today)
+    return (Division.objects.visible_to(user, roles=Role.PEOPLE_KEEPERS).filter(level=Division.Level.GRID)
+            .filter(~Exists(staffed)))
 
 
 def grid_get(*, user, pk: int) -> Division:
@@ -154,7 +163,10 @@ class GridProgress:
     grid: Division
     total: int = 0
     reached: int = 0
-    unreached: list = field(default_factory=list)
+
+    @property
+    def unreached(self) -> int:
+        return self.total - self.reached
 
     @property
     def share(self) -> float:
@@ -188,33 +200,40 @@ class CampaignReport:
         return int(100 * self.reached / self.total) if self.total else 100
 
 
+def _reached(campaign: Campaign):
+    return Exists(Reach.objects.filter(campaign=campaign, household=OuterRef("pk")))
+
+
 def campaign_report(*, user, campaign: Campaign) -> CampaignReport:
-    """Per grid (the households' division): how many households, how many reached, and every household
-    not yet reached by name. Communities roll up their grids. Three queries whatever the size."""
-    households = (campaign_households(campaign=campaign, user=user).select_related("division__parent")
-                  .annotate(reached=Exists(Reach.objects.filter(campaign=campaign, household=OuterRef("pk"))))
-                  .order_by("division__path", "address", "pk"))
-    grids: OrderedDict[int, GridProgress] = OrderedDict()
-    for h in households:
-        row = grids.get(h.division_id)
-        if row is None:
-            row = grids[h.division_id] = GridProgress(grid=h.division)
-        row.total += 1
-        if h.reached:
-            row.reached += 1
-        else:
-            row.unreached.append(h)
+    """Per grid (the households' division): how many households and how many reached, counted by the
+    database (one row per grid, whatever the county's size). Communities roll up their grids. The
+    households not yet reached are a list of their own: `campaign_unreached`."""
+    rows = (campaign_households(campaign=campaign, user=user).order_by().values("division_id")
+            .annotate(total=Count("pk"), reached=Count("pk", filter=_reached(campaign))))
+    counts = {r["division_id"]: r for r in rows}
+    divisions = Division.objects.filter(pk__in=counts).select_related("parent").order_by("path")
+    grids = [GridProgress(grid=d, total=counts[d.pk]["total"], reached=counts[d.pk]["reached"]) for d in divisions]
     communities: OrderedDict[int, GridProgress] = OrderedDict()
-    for row in grids.values():
+    for row in grids:
         com = row.grid if row.grid.level == Division.Level.COMMUNITY else row.grid.parent
         c = communities.setdefault(com.pk, GridProgress(grid=com))
         c.total += row.total
         c.reached += row.reached
-    return CampaignReport(campaign=campaign, grids=list(grids.values()), communities=list(communities.values()))
+    return CampaignReport(campaign=campaign, grids=grids, communities=list(communities.values()))
 
 
-def open_campaign_households(*, user, today: dt.date | None = None) -> list[tuple[Campaign, list]]:
-    """For a grid worker's home: each running campaign with the households of their grids not yet reached."""
+def campaign_unreached(*, user, campaign: Campaign, grid: Division | None = None):
+    """The households of the campaign's scope (that the user may see) not yet reached, grid by grid and
+    address by address; `grid` narrows it to one grid's households."""
+    qs = campaign_households(campaign=campaign, user=user).filter(~_reached(campaign))
+    if grid is not None:
+        qs = qs.filter(division=grid)
+    return qs.select_related("division").order_by("division__path", "address", "pk")
+
+
+def open_campaign_households(*, user, today: dt.date | None = None, limit: int = 20) -> list[tuple[Campaign, list, int]]:
+    """For a grid worker's home: each running campaign with the first `limit` households of their grids not
+    yet reached, and how many there are in all (the campaign's page lists the rest)."""
     out = []
     grids = list(my_grids(user=user).values_list("path", flat=True))
     if not grids:
@@ -223,7 +242,7 @@ def open_campaign_households(*, user, today: dt.date | None = None) -> list[tupl
         todo = (campaign_households(campaign=campaign, user=user).filter(path_q("division__path", grids))
                 .exclude(pk__in=Reach.objects.filter(campaign=campaign).values("household_id"))
                 .select_related("division").order_by("division__path", "address"))
-        out.append((campaign, list(todo[:200]), todo.count()))
+        out.append((campaign, list(todo[:limit]), todo.count()))
     return out
 
 

@@ -7,7 +7,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,6 +18,7 @@ from linli.accounts.models import Role
 from linli.core.audit import audit_access
 from linli.core.forms import apply_errors
 from linli.core.models import AccessLog
+from linli.core.paging import page_of, search_text
 from linli.divisions.models import Division
 from linli.grids import exports, imports, selectors, services
 from linli.grids.forms import AssignmentForm, BoundaryForm, CampaignForm, ImportForm, ReachForm, VisitForm
@@ -31,6 +31,7 @@ from linli.people.models import CareTag, Household
 A = AccessLog.Action
 HOUSEHOLD_MODEL = "people.Household"
 PAGE_SIZE = 30
+HOME_LIST = 20  # the first rows of each to-do list on the worker's home; the list's own page has the rest
 
 
 def _log_households(request, *, action, households, fields=("address",)):
@@ -60,29 +61,36 @@ def home(request):
         if not people_selectors.keeper_divisions(user=user).exists():
             raise Http404
         return redirect("grids:grid_list")
-    overdue = selectors.with_due(selectors.overdue_households(user=user).filter(division__in=mine)[:50])
-    campaigns = selectors.open_campaign_households(user=user)
+    overdue_qs = selectors.overdue_households(user=user).filter(division__in=mine)
+    overdue = selectors.with_due(overdue_qs[:HOME_LIST])
+    campaigns = selectors.open_campaign_households(user=user, limit=HOME_LIST)
     for _c, households, _n in campaigns:
         for h in households:
             h.key = uuid.uuid4()  # the submission key of a one-tap reach (offline-safe)
     done_today = selectors.visits_by(user=user).count()
     _log_households(request, action=A.LIST, households=overdue + [h for _c, hs, _n in campaigns for h in hs])
     return render(request, "grids/home.html", {"grids": mine, "overdue": overdue, "campaigns": campaigns,
+                                               "overdue_total": overdue_qs.count(),
                                                "done_today": done_today})
 
 
 @login_required
 def grid_list(request):
-    grids = list(_grids(request.user).order_by("path"))
-    if not grids:
+    grids = _grids(request.user).order_by("path")
+    q = search_text(request)
+    if q:
+        grids = grids.filter(name__contains=q)
+    page = page_of(request, grids)
+    if not page.paginator.count and not q:
         raise Http404
     overdue = {}
-    for row in (selectors.overdue_households(user=request.user).order_by().values("division_id")):
-        overdue[row["division_id"]] = overdue.get(row["division_id"], 0) + 1
-    for g in grids:
+    for division_id in (selectors.overdue_households(user=request.user).filter(division__in=list(page))
+                        .values_list("division_id", flat=True)):
+        overdue[division_id] = overdue.get(division_id, 0) + 1
+    for g in page:
         g.overdue = overdue.get(g.pk, 0)
     return render(request, "grids/grid_list.html", {
-        "grids": grids, "unstaffed": sum(1 for g in grids if not g.current_assignments),
+        "grids": page, "page": page, "q": q, "unstaffed": selectors.unstaffed_grids(user=request.user).count(),
         "can_import": True, "campaigns": selectors.running_campaigns(user=request.user).count(),
     })
 
@@ -90,8 +98,7 @@ def grid_list(request):
 @login_required
 def grid_detail(request, pk):
     grid = get_object_or_404(_grids(request.user), pk=pk)
-    households = Paginator(people_selectors.household_list(user=request.user, division=grid), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    households = page_of(request, people_selectors.household_list(user=request.user, division=grid), per_page=PAGE_SIZE)
     mismatches = selectors.location_mismatches(user=request.user, division=grid)
     history = GridAssignment.objects.filter(grid=grid).select_related("user").order_by("-start_date")
     _log_households(request, action=A.LIST, households=list(households) + mismatches)
@@ -159,8 +166,7 @@ def special_groups(request, pk):
     grid = get_object_or_404(_grids(request.user), pk=pk)
     code = request.GET.get("tag", "")
     tag = CareTag.objects.filter(code=code).first() if code else None
-    page = Paginator(selectors.special_groups(user=request.user, grid=grid, tag=tag), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    page = page_of(request, selectors.special_groups(user=request.user, grid=grid, tag=tag), per_page=PAGE_SIZE)
     today = timezone.localdate()
     for p in page:
         p.overdue = bool(p.cadence) and (p.last_visit is None or (today - p.last_visit).days > p.cadence)
@@ -174,17 +180,18 @@ def special_groups(request, pk):
 
 @login_required
 def overdue(request):
-    rows = selectors.with_due(selectors.overdue_households(user=request.user)[:500])
+    page = page_of(request, selectors.overdue_households(user=request.user))
+    rows = selectors.with_due(page)
     _log_households(request, action=A.LIST, households=rows)
-    return render(request, "grids/overdue.html", {"rows": rows})
+    return render(request, "grids/overdue.html", {"rows": rows, "page": page})
 
 
 @login_required
 def locations(request):
     """Households whose location disagrees with their grid, across the user's scope."""
-    rows = selectors.location_mismatches(user=request.user)
-    _log_households(request, action=A.LIST, households=rows)
-    return render(request, "grids/locations.html", {"rows": rows})
+    page = page_of(request, selectors.location_mismatches(user=request.user))
+    _log_households(request, action=A.LIST, households=list(page))
+    return render(request, "grids/locations.html", {"rows": page, "page": page})
 
 
 @login_required
@@ -242,9 +249,9 @@ def visit_photo(request, pk):
 
 @login_required
 def campaign_list(request):
-    campaigns = list(selectors.campaign_list(user=request.user))
+    page = page_of(request, selectors.campaign_list(user=request.user))
     return render(request, "grids/campaign_list.html", {
-        "campaigns": campaigns, "today": timezone.localdate(),
+        "campaigns": page, "page": page, "today": timezone.localdate(),
         "can_create": Division.objects.visible_to(request.user, roles=Role.STAFF).exists(),
     })
 
@@ -267,16 +274,19 @@ def campaign_create(request):
 
 @login_required
 def campaign_detail(request, pk):
-    """The reach report: per community and per grid, and every household not yet reached, by name."""
+    """The reach report: counts per community and per grid, and the households not yet reached, by
+    address, a page at a time (all grids, or the one picked)."""
     campaign = get_object_or_404(selectors.campaign_list(user=request.user), pk=pk)
     report = selectors.campaign_report(user=request.user, campaign=campaign)
-    _log_households(request, action=A.LIST, households=[h for g in report.grids for h in g.unreached])
-    recordable = {g.grid.pk for g in report.grids if selectors.can_record(request.user, g.grid)}
-    for g in report.grids:
-        for h in g.unreached:
-            h.key = uuid.uuid4()
-    return render(request, "grids/campaign_detail.html", {"campaign": campaign, "report": report,
-                                                          "recordable": recordable})
+    grids = {g.grid.pk: g.grid for g in report.grids}
+    grid = grids.get(int(request.GET["grid"])) if request.GET.get("grid", "").isdigit() else None
+    page = page_of(request, selectors.campaign_unreached(user=request.user, campaign=campaign, grid=grid))
+    _log_households(request, action=A.LIST, households=list(page))
+    recordable = {g.pk for g in grids.values() if selectors.can_record(request.user, g)}
+    for h in page:
+        h.key = uuid.uuid4()
+    return render(request, "grids/campaign_detail.html", {"campaign": campaign, "report": report, "page": page,
+                                                          "grid": grid, "recordable": recordable})
 
 
 @login_required

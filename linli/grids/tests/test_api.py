@@ -61,8 +61,14 @@ def test_offline_sync_posts_the_same_reach_twice_and_gets_one(api, users, homes,
 
 def test_campaign_report_lists_unreached_households(api, users, homes, campaign):
     data = api(users["county_admin"]).get(f"/api/campaigns/{campaign.pk}/report/").json()
-    assert data["total"] == 3 and data["reached"] == 0
-    assert sorted(h["id"] for g in data["grids"] for h in g["unreached"]) == sorted(h.pk for h, _ in homes.values())
+    assert data["total"] == 3 and data["reached"] == 0 and sum(g["unreached"] for g in data["grids"]) == 3
+    listed = api(users["county_admin"]).get(f"/api/campaigns/{campaign.pk}/unreached/").json()
+    assert listed["count"] == 3
+    assert sorted(h["id"] for h in listed["results"]) == sorted(h.pk for h, _ in homes.values())
+    one_grid = homes["A1"][0].division_id
+    only = api(users["county_admin"]).get(f"/api/campaigns/{campaign.pk}/unreached/?grid={one_grid}").json()
+    assert [h["id"] for h in only["results"]] == [homes["A1"][0].pk]
+    assert api(users["grid_worker"]).get(f"/api/campaigns/{campaign.pk}/unreached/").json()["count"] == 1
     assert api(users["grid_worker"]).get(f"/api/campaigns/{campaign.pk}/report/").json()["total"] == 1
 
 

@@ -134,9 +134,12 @@ def test_reach_report_names_every_unreached_household_per_grid(users, homes, cou
     report = selectors.campaign_report(user=users["county_admin"], campaign=campaign)
     by_grid = {g.grid.name: g for g in report.grids}
     assert set(by_grid) == {"网格A1", "网格A2", "网格B1"}
-    assert set(by_grid["网格A1"].unreached) == {homes["A1"][0], extra[1], extra[2]}
-    assert by_grid["网格A1"].reached == 1 and by_grid["网格A1"].total == 4
-    assert by_grid["网格A2"].unreached == [homes["A2"][0]] and by_grid["网格B1"].unreached == [homes["B1"][0]]
+    assert by_grid["网格A1"].reached == 1 and by_grid["网格A1"].total == 4 and by_grid["网格A1"].unreached == 3
+    assert by_grid["网格A2"].unreached == 1 and by_grid["网格B1"].unreached == 1
+    unreached = selectors.campaign_unreached(user=users["county_admin"], campaign=campaign)
+    assert set(unreached) == {homes["A1"][0], extra[1], extra[2], homes["A2"][0], homes["B1"][0]}
+    in_a1 = selectors.campaign_unreached(user=users["county_admin"], campaign=campaign, grid=county["A1"])
+    assert set(in_a1) == {homes["A1"][0], extra[1], extra[2]}
     assert report.total == 6 and report.unreached_count == 5
     assert {c.grid.name: (c.reached, c.total) for c in report.communities} == {"社区A": (1, 5), "社区B": (0, 1)}
 
