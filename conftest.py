@@ -2,9 +2,14 @@
 user per role, so authorisation tests can ask "in scope / out of scope" of any role."""
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from linli.core.testing import DivisionFactory, UserFactory, grant
 from linli.divisions.models import Division
+
+# Property tests assert rules, not speed: on a loaded 2-core machine input generation can be slow.
+settings.register_profile("linli", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("linli")
 
 
 @pytest.fixture
