@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,6 +28,7 @@ from linli.activities.forms import (
 )
 from linli.activities.models import Registration
 from linli.core.forms import apply_errors
+from linli.core.paging import page_of
 from linli.places.models import Site
 
 ICAL_SALT = "linli.activities.ical"
@@ -64,7 +64,7 @@ def checkin_url(request, occ) -> str:
 @login_required
 def occurrence_list(request):
     """Upcoming activities the user can join (phone first: cards), and their own sign-ups."""
-    page = Paginator(selectors.upcoming(user=request.user), 20).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.upcoming(user=request.user), per_page=20)
     mine = {r.occurrence_id: r for r in Registration.objects.filter(
         person__user=request.user, status__in=Registration.ACTIVE, occurrence__in=[o.pk for o in page.object_list])}
     for occ in page.object_list:
@@ -75,7 +75,7 @@ def occurrence_list(request):
 
 @login_required
 def my_registrations(request):
-    page = Paginator(selectors.my_registrations(user=request.user), 20).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.my_registrations(user=request.user), per_page=20)
     return render(request, "activities/my_registrations.html", {"page": page, "now": timezone.now()})
 
 
@@ -182,9 +182,15 @@ def _activity(request, pk):
 @login_required
 def activity_detail(request, pk):
     activity = _activity(request, pk)
-    occurrences = selectors.occurrence_list(user=request.user).filter(activity=activity).order_by("start")
+    dates = selectors.occurrence_list(user=request.user).filter(activity=activity)
+    now = timezone.now()
+    past = request.GET.get("past") == "1"
+    # Upcoming dates first, a page at a time; the past ones, newest first, behind their own tab.
+    shown = dates.filter(end__lt=now).order_by("-start") if past else dates.filter(end__gte=now).order_by("start")
+    page = page_of(request, shown, per_page=20)
     return render(request, "activities/activity_detail.html", {
-        "activity": activity, "occurrences": occurrences, "now": timezone.now(),
+        "activity": activity, "occurrences": page, "page": page, "past": past, "now": now,
+        "past_count": dates.filter(end__lt=now).count() if not past else page.paginator.count,
         "organiser": services.can_organise(request.user, activity.site.division)})
 
 
@@ -411,7 +417,8 @@ def ledger(request):
     if request.GET.get("format") == "xlsx":
         return _ledger_xlsx(rows, month)
     totals = {"participants": sum(r["participants"] for r in rows), "hours": sum(r["hours"] for r in rows)}
-    return render(request, "activities/ledger.html", {"form": form, "rows": rows, "month": month,
+    page = page_of(request, rows, per_page=50)  # the screen previews; the .xlsx holds the whole month
+    return render(request, "activities/ledger.html", {"form": form, "rows": page, "page": page, "month": month,
                                                        "totals": totals, "query": request.GET.urlencode()})
 
 

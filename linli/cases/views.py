@@ -5,7 +5,6 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,6 +17,7 @@ from linli.cases import selectors, services
 from linli.cases.models import Attachment, Case, Kind, NightTalk, ServiceItem
 from linli.core.audit import audit_access
 from linli.core.forms import apply_errors
+from linli.core.paging import page_of
 from linli.divisions.models import Division
 
 S = Case.Status
@@ -110,7 +110,7 @@ def inbox(request):
     qs = selectors.case_list(user=request.user, kind=d.get("kind") or "", status=d.get("status") or "",
                              division=d.get("division"), overdue=bool(d.get("overdue")),
                              q=(d.get("q") or "").strip())
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    page = page_of(request, qs)
     from linli.volunteers.models import Team
 
     return render(request, "cases/inbox.html", {"page": page, "filters": filters, "teams": list(Team.objects.all()),
@@ -120,7 +120,8 @@ def inbox(request):
 @login_required
 def offers(request):
     """A volunteer's orders: offered to them or their team; accept or decline, then report."""
-    return render(request, "cases/offers.html", {"cases": selectors.offers(user=request.user)})
+    page = page_of(request, selectors.offers(user=request.user))
+    return render(request, "cases/offers.html", {"cases": page, "page": page})
 
 
 # One case -----------------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def program_list(*, user, q: str = ""):
                     waiting=Count("enrollments", filter=Q(enrollments__status=Enrollment.Status.WAITLISTED))))
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(site__name__icontains=q) | Q(site__division__name__icontains=q))
-    return qs
+    return qs.order_by("site__division__path", "site__name", "name", "pk")
 
 
 def program_get(*, user, pk: int) -> Program:

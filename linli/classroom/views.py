@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from linli.core.audit import audit_access
 from linli.core.forms import apply_errors
 from linli.core.models import AccessLog
+from linli.core.paging import page_of
 from linli.people.models import Person
 from linli.places.models import Site
 
@@ -74,9 +75,9 @@ def home(request):
 @login_required
 def program_list(request):
     q = request.GET.get("q", "").strip()[:60]
-    programs = list(selectors.program_list(user=request.user, q=q))
+    programs = page_of(request, selectors.program_list(user=request.user, q=q))
     return render(request, "classroom/program_list.html", {
-        "programs": programs, "q": q, "can_create": selectors.ledger_sites(user=request.user).exists()
+        "programs": programs, "page": programs, "q": q, "can_create": selectors.ledger_sites(user=request.user).exists()
         or selectors.is_staff(request.user)})
 
 
@@ -399,8 +400,8 @@ def alerts(request):
         except PermissionDenied as exc:
             messages.error(request, str(exc))
         return redirect("classroom:alerts")
-    late = list(selectors.late_alerts(user=request.user)[:100])
-    attempts = list(selectors.release_attempts(user=request.user)[:100])
+    late = page_of(request, selectors.late_alerts(user=request.user), param="late_page")
+    attempts = page_of(request, selectors.release_attempts(user=request.user))
     ids = {a.attendance.enrollment_id for a in late} | {a.enrollment_id for a in attempts}
     if ids:
         audit_access(request=request, action=A.LIST, model=ENROLLMENT, object_ids=sorted(ids),
@@ -423,7 +424,7 @@ def checks(request):
         else:
             messages.success(request, _("Background check recorded."))
             return redirect("classroom:checks")
-    rows = list(selectors.background_checks(user=request.user)[:200])
+    rows = page_of(request, selectors.background_checks(user=request.user))
     today_ = timezone.localdate()
     for c in rows:
         c.valid_today = c.is_valid_on(today_)

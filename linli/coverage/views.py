@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 from linli.accounts.models import Role
 from linli.core.audit import audit_access
 from linli.core.models import AccessLog
+from linli.core.paging import page_of
 from linli.core.scoping import has_role_over
 from linli.coverage import selectors, services
 from linli.coverage.models import CoverageRun
@@ -205,7 +205,7 @@ def uncovered(request, pk):
     in_division = set(Household.objects.visible_to(request.user).filter(division__path__startswith=division.path)
                       .values_list("pk", flat=True))
     rows = [r for r in rows if r[0] in in_division]
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, rows, per_page=PAGE_SIZE)
     households = Household.objects.select_related("division").in_bulk([r[0] for r in page])
     names = {c["id"]: c["name"] for c in run.centers}
     items = [{"household": households[hid], "minutes": m if math.isfinite(m) else None,

@@ -1,11 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from linli.core.forms import apply_errors
+from linli.core.paging import page_of
 from linli.orgs import selectors, services
 from linli.orgs.forms import OrganizationForm
 from linli.orgs.models import Organization
@@ -14,8 +14,7 @@ from linli.orgs.models import Organization
 @login_required
 def organization_list(request):
     q, kind = request.GET.get("q", "").strip()[:100], request.GET.get("kind", "")
-    page = Paginator(selectors.organization_list(user=request.user, q=q, kind=kind), 30).get_page(
-        request.GET.get("page"))
+    page = page_of(request, selectors.organization_list(user=request.user, q=q, kind=kind), per_page=30)
     for org in page:
         org.can_edit = selectors.can_manage(request.user, org.division)
     return render(request, "orgs/organization_list.html", {

@@ -4,7 +4,6 @@ services, and every page that shows personal data writes an access-log row."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 from linli.accounts.models import Role
 from linli.core.forms import apply_errors
 from linli.core.models import AccessLog
+from linli.core.paging import page_of
 from linli.divisions.models import Division
 from linli.people import exports, selectors, services
 from linli.people.audit import log_persons
@@ -25,7 +25,7 @@ A = AccessLog.Action
 
 
 def _page(request, qs):
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return page_of(request, qs, per_page=PAGE_SIZE)
 
 
 def _visible_households(user):

@@ -5,7 +5,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from linli.core.forms import apply_errors
+from linli.core.paging import page_of
 from linli.places import selectors, services
 from linli.places.forms import (
     WEEKDAYS,
@@ -48,7 +48,7 @@ def _room(request, pk):
 @login_required
 def site_list(request):
     q = request.GET.get("q", "").strip()[:100]
-    page = Paginator(selectors.site_list_with_counts(user=request.user, q=q), 30).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.site_list_with_counts(user=request.user, q=q), per_page=30)
     return render(request, "places/site_list.html", {
         "page": page, "q": q, "can_create": selectors.can_manage_places(request.user)})
 
@@ -207,7 +207,7 @@ def booking_list(request):
     if filters.is_valid():
         status, mine = filters.cleaned_data["status"], filters.cleaned_data["mine"]
     qs = selectors.booking_list(user=request.user, status=status, mine=mine).order_by("-start")
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    page = page_of(request, qs, per_page=30)
     return render(request, "places/booking_list.html", {"page": page, "filters": filters})
 
 

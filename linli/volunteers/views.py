@@ -6,7 +6,6 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from linli.activities import services as activity_services
 from linli.activities.forms import aware
 from linli.activities.views import qr_svg, xlsx_safe
 from linli.core.forms import apply_errors
+from linli.core.paging import page_of
 from linli.volunteers import selectors, services
 from linli.volunteers.forms import JoinForm, ReasonForm, RecordForm, RedeemForm, ShiftForm
 from linli.volunteers.models import Certificate, ServiceRecord, ShiftSignup, Team, Volunteer
@@ -69,7 +69,7 @@ def join(request):
 @login_required
 def shift_list(request):
     volunteer = selectors.volunteer_of(request.user)
-    page = Paginator(selectors.open_shifts(user=request.user), 20).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.open_shifts(user=request.user), per_page=20)
     mine = set()
     if volunteer:
         mine = set(volunteer.signups.filter(status=ShiftSignup.Status.CONFIRMED,
@@ -187,7 +187,7 @@ def volunteer_list(request):
         raise PermissionDenied
     q = request.GET.get("q", "").strip()[:60]
     team = Team.objects.filter(code=request.GET.get("team", "")).first()
-    page = Paginator(selectors.volunteer_list(user=request.user, q=q, team=team), 30).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.volunteer_list(user=request.user, q=q, team=team), per_page=30)
     return render(request, "volunteers/volunteer_list.html", {"page": page, "q": q, "team": team,
                                                               "teams": Team.objects.all()})
 
@@ -261,7 +261,7 @@ def record_add(request, pk):
 def records_pending(request):
     if not selectors.can_organise_any(request.user):
         raise PermissionDenied
-    page = Paginator(selectors.pending_records(user=request.user), 30).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.pending_records(user=request.user), per_page=30)
     return render(request, "volunteers/records_pending.html", {"page": page, "reason_form": ReasonForm()})
 
 
