@@ -105,7 +105,9 @@ def take(request, kind):
 def inbox(request):
     """The staff inbox: filters, overdue first, and a one-tap dispatch on new orders."""
     _staff_only(request)
-    filters = f.InboxFilterForm(request.GET or {"status": "open"}, user=request.user)
+    query = request.GET.copy()
+    query.setdefault("status", "open")  # open cases unless asked otherwise, on every page of the list
+    filters = f.InboxFilterForm(query, user=request.user)
     d = filters.cleaned_data if filters.is_valid() else {"status": "open"}
     qs = selectors.case_list(user=request.user, kind=d.get("kind") or "", status=d.get("status") or "",
                              division=d.get("division"), overdue=bool(d.get("overdue")),

@@ -1,11 +1,13 @@
 """Who sees and does what, through the API and the pages; query counts stay bounded."""
 
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from linli.cases import services
@@ -169,3 +171,15 @@ def test_ledger_xlsx_is_formula_safe_and_audited(world):
     assert AccessLog.objects.filter(action="export", model="cases.Case", object_ids=[case.pk]).exists()
     assert client_for(world["resident"]).get(reverse("cases:ledger")).status_code == 403
     assert client_for(world["staff_b"]).get(reverse("cases:ledger")).status_code == 200  # their own: none
+
+
+def test_every_page_of_the_inbox_keeps_its_filter_open_cases_by_default(world):
+    _many(world, 35)
+    closed = new_case(world, description="早已办结")
+    Case.objects.filter(pk=closed.pk).update(status=Case.Status.CLOSED, closed_at=timezone.now(),  # setup only
+                                               resolution=Case.Resolution.RESOLVED)
+    c = client_for(world["staff"])
+    pages = [c.get(reverse("cases:inbox"), {"page": n}).content.decode() for n in (1, 2)]
+    counts = [re.search(r'pager-count">([^<]*)<', body).group(1) for body in pages]
+    assert counts[0] == counts[1] and "35" in counts[0]
+    assert all(closed.number not in body for body in pages)
