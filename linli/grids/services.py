@@ -215,10 +215,8 @@ def _campaign_tell(campaign: Campaign, scope: list[Division]) -> None:
 
     under = Q(pk__in=[])
     for d in scope:
-        under |= Q(grid__path__startswith=d.path)
-    workers = (GridAssignment.objects.filter(under, end_date__isnull=True).select_related("user")
-               .order_by("user_id"))
-    notify_all(recipients=[a.user for a in workers], key="campaign.started",
+        under |= Q(path__startswith=d.path)
+    notify_all(recipients=[user for _grid, user in grid_workers(under)], key="campaign.started",
                obj=reverse("grids:campaign_detail", args=[campaign.pk]),
                params={"title": campaign.title, "scope": "、".join(d.name for d in scope),
                        "starts": campaign.starts_on.isoformat(), "deadline": campaign.deadline.isoformat()},
@@ -363,6 +361,24 @@ def register_import_commit(*, by, register_import: RegisterImport, claimed_at: d
         _import_tell(locked, "import.finished", households=summary.get("households_new", 0),
                      persons=summary.get("persons_new", 0))
     return locked
+
+
+def grid_workers(grids=None) -> list[tuple[Division, User]]:
+    """(grid, worker) for every grid's current workers: assigned to the grid, or granted the grid-worker
+    role at it. `grids` (a Q on Division) narrows the grids."""
+    from django.db.models import Q
+
+    grids = Division.objects.filter(level=Division.Level.GRID).filter(grids if grids is not None else Q())
+    pairs = [(a.grid, a.user) for a in GridAssignment.objects.filter(
+        grid__in=grids, kind=GridAssignment.Kind.WORKER, end_date__isnull=True).select_related("grid", "user")]
+    pairs += [(r.division, r.user) for r in Role.objects.filter(
+        kind=Role.Kind.GRID_WORKER, division__in=grids).select_related("division", "user")]
+    seen, out = set(), []
+    for grid, user in sorted(pairs, key=lambda p: (p[0].path, p[1].pk)):
+        if (grid.pk, user.pk) not in seen and user.is_active:
+            seen.add((grid.pk, user.pk))
+            out.append((grid, user))
+    return out
 
 
 def _import_tell(register_import: RegisterImport, key: str, **params) -> None:
@@ -548,11 +564,12 @@ def care_visits_overdue_notify(*, today: dt.date | None = None) -> int:
     today = today or timezone.localdate()
     dedup = f"care.overdue:{today.isoformat()}"
     per_user: dict[int, tuple[User, list[tuple[str, int]]]] = {}
-    for a in (GridAssignment.objects.filter(kind=GridAssignment.Kind.WORKER, end_date__isnull=True)
-              .select_related("grid", "user").order_by("grid__path")):
-        n = selectors.overdue_households(division=a.grid, today=today).count()
-        if n:
-            per_user.setdefault(a.user_id, (a.user, []))[1].append((a.grid.name, n))
+    counts: dict[int, int] = {}
+    for grid, user in grid_workers():
+        if grid.pk not in counts:
+            counts[grid.pk] = selectors.overdue_households(division=grid, today=today).count()
+        if counts[grid.pk]:
+            per_user.setdefault(user.pk, (user, []))[1].append((grid.name, counts[grid.pk]))
     done = already_notified(dedup_key=dedup, user_ids=list(per_user))
     told = 0
     for user_id, (user, grids) in per_user.items():

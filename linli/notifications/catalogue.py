@@ -59,7 +59,7 @@ TEMPLATES: dict[str, Template] = {
                           N_("%(service)s: %(report)s Rate the service with one to five stars.")),
     "case.rated": Template(N_("Order %(number)s was rated %(rating)s out of 5"),
                            N_("%(service)s. %(comment)s")),
-    "cases.overdue": Template(N_("%(count)s cases are past their deadline"),
+    "cases.overdue": Template(N_("Cases past their deadline: %(count)s"),
                               N_("The oldest is %(oldest)s, due %(due)s. Open your inbox of cases to handle them.")),
     # Activities and volunteering
     "shift.reminder": Template(N_("Reminder: %(role)s at %(activity)s"),
@@ -84,7 +84,7 @@ TEMPLATES: dict[str, Template] = {
     "classroom.place": Template(N_("A place for %(child)s at %(program)s"),
                                 N_("A place has opened and %(child)s is now enrolled.")),
     # Grids and the register
-    "care.overdue": Template(N_("%(count)s care visits are overdue"),
+    "care.overdue": Template(N_("Care visits overdue: %(count)s"),
                              N_("Households in %(grids)s are past their visit cadence. Open Grids to see them and "
                                 "record your visits.")),
     "campaign.started": Template(N_("New campaign: %(title)s"),
