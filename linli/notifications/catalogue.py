@@ -10,8 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils import translation
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext, gettext_noop
 
 
 class UnknownKey(KeyError):
@@ -45,58 +44,81 @@ def _relation(params: dict) -> dict:
 
 
 TEMPLATES: dict[str, Template] = {
-    "welcome": Template(N_("Welcome to Linli"),
-                        N_("Messages about your requests, activities and services appear here. Choose on your "
-                           "notification settings page how else you want to be told.")),
+    # Everyone
+    "welcome": Template(
+        gettext_noop("Welcome to Linli"),
+        gettext_noop("Messages about your requests, activities and services appear here. Choose on your "
+                     "notification settings page how else you want to be told.")),
     # Service orders (点单 → 派单 → 接单 → 评单)
-    "case.dispatched": Template(N_("Your request %(number)s has been dispatched"),
-                                N_("%(service)s has been passed to %(to)s. You will be told when it is taken.")),
-    "case.offered": Template(N_("A service order for you: %(number)s"),
-                             N_("%(service)s in %(community)s. Accept or decline it on the Requests page.")),
-    "case.accepted": Template(N_("Your request %(number)s has been accepted"),
-                              N_("%(who)s has taken %(service)s and will contact you.")),
-    "case.done": Template(N_("Your request %(number)s is done: please rate it"),
-                          N_("%(service)s: %(report)s Rate the service with one to five stars.")),
-    "case.rated": Template(N_("Order %(number)s was rated %(rating)s out of 5"),
-                           N_("%(service)s. %(comment)s")),
-    "cases.overdue": Template(N_("Cases past their deadline: %(count)s"),
-                              N_("The oldest is %(oldest)s, due %(due)s. Open your inbox of cases to handle them.")),
+    "case.dispatched": Template(
+        gettext_noop("Your request %(number)s has been dispatched"),
+        gettext_noop("%(service)s has been passed to %(to)s. You will be told when it is taken.")),
+    "case.offered": Template(
+        gettext_noop("A service order for you: %(number)s"),
+        gettext_noop("%(service)s in %(community)s. Accept or decline it on the Requests page.")),
+    "case.accepted": Template(
+        gettext_noop("Your request %(number)s has been accepted"),
+        gettext_noop("%(who)s has taken %(service)s and will contact you.")),
+    "case.done": Template(
+        gettext_noop("Your request %(number)s is done: please rate it"),
+        gettext_noop("%(service)s: %(report)s Rate the service with one to five stars.")),
+    "case.rated": Template(
+        gettext_noop("Order %(number)s was rated %(rating)s out of 5"),
+        gettext_noop("%(service)s. %(comment)s")),
+    "cases.overdue": Template(
+        gettext_noop("Cases past their deadline: %(count)s"),
+        gettext_noop("The oldest is %(oldest)s, due %(due)s. Open your inbox of cases to handle them.")),
     # Activities and volunteering
-    "shift.reminder": Template(N_("Reminder: %(role)s at %(activity)s"),
-                               N_("Your shift starts %(when)s at %(site)s. If you cannot come, cancel it so another "
-                                  "volunteer can take it.")),
-    "activity.reminder": Template(N_("Reminder: %(activity)s"),
-                                  N_("It starts %(when)s at %(site)s. If you cannot come, cancel your seat so "
-                                     "someone on the waiting list can have it.")),
-    "activity.promoted": Template(N_("You have a seat at %(activity)s"),
-                                  N_("A seat has freed up for %(when)s at %(site)s and it is yours now.")),
+    "shift.reminder": Template(
+        gettext_noop("Reminder: %(role)s at %(activity)s"),
+        gettext_noop("Your shift starts %(when)s at %(site)s. If you cannot come, cancel it so another "
+                     "volunteer can take it.")),
+    "activity.reminder": Template(
+        gettext_noop("Reminder: %(activity)s"),
+        gettext_noop("It starts %(when)s at %(site)s. If you cannot come, cancel your seat so someone on "
+                     "the waiting list can have it.")),
+    "activity.promoted": Template(
+        gettext_noop("You have a seat at %(activity)s"),
+        gettext_noop("A seat has freed up for %(when)s at %(site)s and it is yours now.")),
     # The four-thirty classroom
-    "classroom.checked_in": Template(N_("%(child)s has arrived at %(site)s"), N_("Checked in at %(time)s.")),
-    "classroom.released": Template(N_("%(child)s has left %(site)s"), N_("Collected at %(time)s by %(who)s."),
-                                   prepare=_relation),
-    "classroom.late": Template(N_("%(child)s has not been collected at %(site)s"),
-                               N_("The classroom closed at %(time)s and %(child)s is still there. Please collect "
-                                  "the child or call the site.")),
-    "classroom.refused": Template(N_("Pick-up of %(child)s refused at %(site)s"),
-                                  N_("At %(time)s someone (%(claimed)s) tried to collect %(child)s and was refused: "
-                                     "%(reason)s. The child stays with the tutors. Call the site at once if you "
-                                     "did not send this person."), prepare=_refusal),
-    "classroom.place": Template(N_("A place for %(child)s at %(program)s"),
-                                N_("A place has opened and %(child)s is now enrolled.")),
-    # Grids and the register
-    "care.overdue": Template(N_("Care visits overdue: %(count)s"),
-                             N_("Households in %(grids)s are past their visit cadence. Open Grids to see them and "
-                                "record your visits.")),
-    "campaign.started": Template(N_("New campaign: %(title)s"),
-                                 N_("Reach every household in %(scope)s from %(starts)s to %(deadline)s.")),
-    "import.finished": Template(N_("Register import finished: %(file)s"),
-                                N_("%(households)s new households and %(persons)s new persons are on the register.")),
-    "import.failed": Template(N_("Register import failed: %(file)s"),
-                              N_("Nothing was imported. %(error)s")),
-    "coverage.finished": Template(N_("Coverage run finished: %(division)s"),
-                                  N_("The 15-minute service circle for %(division)s is ready to read.")),
-    "coverage.failed": Template(N_("Coverage run failed: %(division)s"),
-                                N_("The run could not be computed: %(error)s")),
+    "classroom.checked_in": Template(
+        gettext_noop("%(child)s has arrived at %(site)s"),
+        gettext_noop("Checked in at %(time)s.")),
+    "classroom.released": Template(
+        gettext_noop("%(child)s has left %(site)s"),
+        gettext_noop("Collected at %(time)s by %(who)s."), prepare=_relation),
+    "classroom.late": Template(
+        gettext_noop("%(child)s has not been collected at %(site)s"),
+        gettext_noop("The classroom closed at %(time)s and %(child)s is still there. Please collect the "
+                     "child or call the site.")),
+    "classroom.refused": Template(
+        gettext_noop("Pick-up of %(child)s refused at %(site)s"),
+        gettext_noop("At %(time)s someone (%(claimed)s) tried to collect %(child)s and was refused: "
+                     "%(reason)s. The child stays with the tutors. Call the site at once if you did not "
+                     "send this person."), prepare=_refusal),
+    "classroom.place": Template(
+        gettext_noop("A place for %(child)s at %(program)s"),
+        gettext_noop("A place has opened and %(child)s is now enrolled.")),
+    # Grids, the register and the service circle
+    "care.overdue": Template(
+        gettext_noop("Care visits overdue: %(count)s"),
+        gettext_noop("Households in %(grids)s are past their visit cadence. Open Grids to see them and "
+                     "record your visits.")),
+    "campaign.started": Template(
+        gettext_noop("New campaign: %(title)s"),
+        gettext_noop("Reach every household in %(scope)s from %(starts)s to %(deadline)s.")),
+    "import.finished": Template(
+        gettext_noop("Register import finished: %(file)s"),
+        gettext_noop("%(households)s new households and %(persons)s new persons are on the register.")),
+    "import.failed": Template(
+        gettext_noop("Register import failed: %(file)s"),
+        gettext_noop("Nothing was imported. %(error)s")),
+    "coverage.finished": Template(
+        gettext_noop("Coverage run finished: %(division)s"),
+        gettext_noop("The 15-minute service circle for %(division)s is ready to read.")),
+    "coverage.failed": Template(
+        gettext_noop("Coverage run failed: %(division)s"),
+        gettext_noop("The run could not be computed: %(error)s")),
 }
 
 

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - pytest fixtures imported from test_rules are used as arguments
 """Classroom events notify every guardian of the child: checked in, released (to whom), not collected at
 closing, and every refused pick-up attempt, at once and at any hour (a safety alert)."""
 
@@ -9,8 +10,8 @@ from django.utils import timezone
 
 from linli.classroom import services
 from linli.classroom.models import Attendance, PickupPerson
-from linli.classroom.tests.test_rules import _checked_in, english, world  # noqa: F401 - fixtures
 from linli.classroom.testing import guardian
+from linli.classroom.tests.test_rules import _checked_in, english, world  # noqa: F401 - fixtures
 from linli.notifications.models import Channel, Delivery, Notification, Preference
 
 
@@ -81,4 +82,4 @@ def test_a_freed_place_tells_the_waitlisted_childs_guardian(county):
     enrol(program=prog, by=waiting_mum, child_name="小二")
     services.enrollment_leave(enrollment=first, by=staff)
     (n,) = _got(waiting_mum, "classroom.place")
-    assert n.subject.startswith("A place for 小二")
+    assert n.subject == "小二 获得了四点半课堂的名额"
