@@ -24,10 +24,10 @@ def test_an_orders_steps_notify_the_resident_and_the_volunteer(world):
     assert _keys(resident) == ["case.dispatched", "case.accepted", "case.done"]
     assert _keys(vol_user) == ["case.offered", "case.rated"]
     done = Notification.objects.get(recipient=resident, key="case.done")
-    assert done.subject == f"Your request {case.number} is done: please rate it" and "米和油已送到家" in done.body
+    assert done.subject == f"您的诉求 {case.number} 已办结，请评价" and "米和油已送到家" in done.body
     assert done.link == case.get_absolute_url()
     rated = Notification.objects.get(recipient=vol_user, key="case.rated")
-    assert rated.subject == f"Order {case.number} was rated 5 out of 5" and "很及时" in rated.body
+    assert rated.subject == f"订单 {case.number} 获得 5 星评价（满分 5 星）" and "很及时" in rated.body
 
 
 def test_an_order_dispatched_to_a_team_is_offered_to_its_volunteers_in_the_community(world):
@@ -54,7 +54,7 @@ def test_overdue_cases_tell_their_handler_once_a_day(world):
     Case.objects.filter(pk__in=[handled.pk, unhandled.pk]).update(due_at=timezone.now() - dt.timedelta(hours=3))
     assert services.cases_overdue_notify() == 2  # the handler, and A's two staff for the unhandled one
     mine = Notification.objects.get(recipient=staff2, key="cases.overdue")
-    assert mine.subject == "Cases past their deadline: 2"  # staff2 handles one and is A's staff for the other
-    assert Notification.objects.get(recipient=staff, key="cases.overdue").subject == "Cases past their deadline: 1"
+    assert mine.subject == "超期未办结的事项：2 件"  # staff2 handles one and is A's staff for the other
+    assert Notification.objects.get(recipient=staff, key="cases.overdue").subject == "超期未办结的事项：1 件"
     assert services.cases_overdue_notify() == 0
     assert not Notification.objects.filter(recipient=world["staff_b"]).exists()

@@ -18,7 +18,7 @@ def test_a_finished_run_tells_its_starter(network, county):
     run = services.coverage_run(network=network, division=county["county"], by=starter)
     assert run.status == CoverageRun.Status.FINISHED
     (n,) = Notification.objects.filter(recipient=starter)
-    assert (n.key, n.subject) == ("coverage.finished", "Coverage run finished: 上犹县")
+    assert (n.key, n.subject) == ("coverage.finished", "服务圈计算完成：上犹县")
     assert n.link == f"/coverage/{county['county'].pk}/"
 
 

@@ -1,5 +1,6 @@
 """Grid events that notify: overdue care visits (the grid worker, once a day), a campaign started (the
-grid workers concerned), a register import finished or failed (whoever started it)."""
+grid workers concerned), a register import finished or failed (whoever started it). Messages are in
+the recipient's language: Chinese, the default, for users who never chose."""
 
 import datetime as dt
 
@@ -20,7 +21,7 @@ def test_overdue_care_visits_tell_the_grid_worker_once_a_day(users, homes):
     worker = users["grid_worker"]
     assert services.care_visits_overdue_notify() == 1
     (n,) = _mine(worker, "care.overdue")
-    assert n.subject == "Care visits overdue: 1" and "网格A1" in n.body and n.link == "/grids/overdue/"
+    assert n.subject == "逾期未走访的关爱对象：1 户" and "网格A1" in n.body and n.link == "/grids/overdue/"
     assert services.care_visits_overdue_notify() == 0  # same day: nothing new
     assert len(_mine(worker, "care.overdue")) == 1
     assert services.care_visits_overdue_notify(today=timezone.localdate() + dt.timedelta(days=1)) == 1
@@ -47,7 +48,7 @@ def test_a_campaign_start_tells_the_grid_workers_under_its_scope(users, county, 
                                         division=county["A"], starts_on=timezone.localdate(),
                                         deadline=timezone.localdate() + dt.timedelta(days=14), methods=["visit"])
     (n,) = _mine(users["grid_worker"], "campaign.started")
-    assert n.subject == "New campaign: 防溺水宣传" and n.link == f"/grids/campaigns/{campaign.pk}/"
+    assert n.subject == "新的宣传任务：防溺水宣传" and n.link == f"/grids/campaigns/{campaign.pk}/"
     assert not _mine(outside, "campaign.started")
 
 
@@ -58,8 +59,8 @@ def test_a_finished_import_tells_its_starter(users):
     imp.refresh_from_db()
     assert imp.status == RegisterImport.Status.COMMITTED
     (n,) = _mine(keeper, "import.finished")
-    assert n.subject == "Register import finished: ledger.xlsx"
-    assert n.body.startswith("2 new households and 2 new persons")
+    assert n.subject == "台账导入完成：ledger.xlsx"
+    assert n.body == "新登记 2 户、2 人。"
 
 
 def test_a_failed_import_tells_its_starter(users, monkeypatch):
@@ -72,5 +73,5 @@ def test_a_failed_import_tells_its_starter(users, monkeypatch):
     monkeypatch.setattr(people_services, "person_create", broken)
     services.register_import_commit_start(by=keeper, register_import=imp)
     (n,) = _mine(keeper, "import.failed")
-    assert n.subject == "Register import failed: ledger.xlsx" and "failed unexpectedly" in n.body
+    assert n.subject == "台账导入失败：ledger.xlsx" and n.body.startswith("没有导入任何数据。")
     assert not _mine(keeper, "import.finished")
