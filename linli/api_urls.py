@@ -10,6 +10,7 @@ from linli.classroom.api import register as register_classroom
 from linli.coverage.api import register as register_coverage
 from linli.divisions.api import register as register_divisions
 from linli.grids.api import register as register_grids
+from linli.notifications.api import register as register_notifications
 from linli.orgs.api import register as register_orgs
 from linli.people.api import register as register_people
 from linli.places.api import register as register_places
@@ -18,7 +19,7 @@ from linli.volunteers.api import register as register_volunteers
 router = DefaultRouter()
 for register in (register_divisions, register_places, register_people, register_orgs,
                  register_activities, register_volunteers, register_cases, register_grids, register_coverage,
-                 register_classroom):
+                 register_classroom, register_notifications):
     register(router)
 
 urlpatterns = [

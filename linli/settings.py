@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "linli.grids",
     "linli.coverage",
     "linli.classroom",
+    "linli.notifications",
     "linli.demo",
 ]
 
@@ -99,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "linli.core.context_processors.linli",
+                "linli.notifications.context_processors.bell",
             ],
         },
     }
@@ -226,6 +228,26 @@ LOGGING = {
 }
 
 LINLI_APP_NAME = _("Linli neighborhood centers")
+
+# Notifications (docs/deployment.md): email through Django's SMTP backend; SMS and WeChat subscription
+# messages through the county's HTTP gateway (unset: printed to the console, for development).
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="linli@localhost")
+LINLI_BASE_URL = env.str("LINLI_BASE_URL", default="")
+LINLI_SMS_GATEWAY_URL = env.str("LINLI_SMS_GATEWAY_URL", default="")
+LINLI_SMS_GATEWAY_KEY = env.str("LINLI_SMS_GATEWAY_KEY", default="")
+LINLI_WECHAT_GATEWAY_URL = env.str("LINLI_WECHAT_GATEWAY_URL", default="")
+LINLI_WECHAT_GATEWAY_KEY = env.str("LINLI_WECHAT_GATEWAY_KEY", default="")
+LINLI_NOTIFY_GATEWAY_TIMEOUT = env.float("LINLI_NOTIFY_GATEWAY_TIMEOUT", default=5.0)
+LINLI_NOTIFY_MAX_ATTEMPTS = env.int("LINLI_NOTIFY_MAX_ATTEMPTS", default=5)
+LINLI_NOTIFY_RETRY_SECONDS = env.int("LINLI_NOTIFY_RETRY_SECONDS", default=60)
 AUTHENTICATION_BACKENDS = ["linli.accounts.backends.LockoutBackend"]
 
 # Feature rules a county may set (each feature keeps the documented default when unset; see

@@ -211,7 +211,41 @@ def _promote(occ: Occurrence) -> list[Registration]:
     for reg in waiting:
         reg.status, reg.promoted_at = Registration.Status.CONFIRMED, now
         reg.save(update_fields=["status", "promoted_at"])
+        _tell(reg, "activity.promoted", dedup_key=f"activity.promoted:{reg.pk}")
     return waiting
+
+
+def _tell(reg: Registration, key: str, dedup_key: str) -> None:
+    from linli.notifications.services import notify
+
+    occ = reg.occurrence
+    notify(recipient=reg.person.user, key=key, dedup_key=dedup_key, obj=f"/activities/{occ.activity_id}/",
+           params={"activity": occ.activity.title, "site": occ.activity.site.name,
+                   "when": timezone.localtime(occ.start).strftime("%Y-%m-%d %H:%M")})
+
+
+REMIND_AHEAD = dt.timedelta(hours=24)
+
+
+def activity_reminders_send(*, now: dt.datetime | None = None, ahead: dt.timedelta = REMIND_AHEAD) -> int:
+    """Remind each person with a confirmed seat, once, of an activity date starting within `ahead`
+    (24 hours by default). Idempotent: the reminder's de-duplication key is the registration."""
+    from linli.notifications.services import already_notified
+
+    now = now or timezone.now()
+    due = list(Registration.objects.filter(status=Registration.Status.CONFIRMED, person__user__isnull=False,
+                                           occurrence__status=Occurrence.Status.SCHEDULED,
+                                           occurrence__start__gt=now, occurrence__start__lte=now + ahead)
+               .select_related("occurrence__activity__site", "person__user"))
+    sent = 0
+    for reg in due:
+        key = f"activity.reminder:{reg.pk}"
+        if already_notified(dedup_key=key, user_ids=[reg.person.user_id]):
+            continue
+        with transaction.atomic():
+            _tell(reg, "activity.reminder", dedup_key=key)
+        sent += 1
+    return sent
 
 
 def occurrence_update(*, occurrence: Occurrence, by, start: dt.datetime | None = None,

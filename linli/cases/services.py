@@ -449,6 +449,36 @@ def _check_handler(case, assignee) -> None:
         raise ValidationError({"assignee": _("The handler must be staff of this community.")})
 
 
+def _requesters(case: Case) -> list:
+    return [case.reporter, case.person.user if case.person_id and case.person else None]
+
+
+def _volunteer_users(case: Case) -> list:
+    """Who an order is offered to: the volunteer, else the team's active volunteers in its community."""
+    from linli.volunteers.models import Volunteer
+
+    if case.volunteer_id:
+        return [case.volunteer.person.user]
+    if case.team_id:
+        return [v.person.user for v in Volunteer.objects.filter(
+            teams=case.team, active=True, person__user__isnull=False,
+            division__path__in=[p for p in _ancestor_paths(case.division.path)]).select_related("person__user")]
+    return []
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+
+def _tell(case: Case, key: str, recipients, **params) -> None:
+    """Notify about an order's step, after the transition, in its transaction."""
+    from linli.notifications.services import notify_all
+
+    notify_all(recipients=recipients, key=key, obj=case,
+               params={"number": case.number, "service": case.service.name, **params})
+
+
 @transaction.atomic
 def case_dispatch(*, case: Case, by, team=None, volunteer=None, organization=None, assignee=None,
                   note: str = "") -> Case:
@@ -464,6 +494,8 @@ def case_dispatch(*, case: Case, by, team=None, volunteer=None, organization=Non
         case.assignee = assignee or case.assignee or by
         _move(case, "dispatch", by=by, note=note.strip()[:500],
               fields=["team", "volunteer", "organization", "assignee"])
+        _tell(case, "case.dispatched", _requesters(case), to=case.volunteer or case.team or case.organization)
+        _tell(case, "case.offered", _volunteer_users(case), community=case.division.name)
     else:
         assignee = assignee or by
         _check_handler(case, assignee)
@@ -486,6 +518,8 @@ def case_accept(*, case: Case, by) -> Case:
             case.volunteer = vol
             fields.append("volunteer")
     _move(case, "accept", by=by, fields=fields)
+    if case.kind == O:
+        _tell(case, "case.accepted", _requesters(case), who=case.volunteer or case.team or case.organization or by)
     return case
 
 
@@ -567,6 +601,8 @@ def case_complete(*, case: Case, by, report: str, hours=None, files=()) -> Case:
         fields.append("service_record")
     _move(case, "complete", by=by, note=report, fields=fields)
     _save_files(case, checked, by)
+    if case.kind == O:
+        _tell(case, "case.done", _requesters(case), report=report[:300])
     return case
 
 
@@ -598,6 +634,7 @@ def case_rate(*, case: Case, by, rating, comment: str = "") -> Case:
         raise ValidationError({"rating": _("Give 1 to 5 stars.")})
     case.rating, case.rating_comment, case.resolution = rating, (comment or "").strip()[:500], Case.Resolution.RESOLVED
     _move(case, "rate", by=by, note=case.rating_comment, fields=["rating", "rating_comment", "resolution"])
+    _tell(case, "case.rated", [*_volunteer_users(case), case.assignee], rating=rating, comment=case.rating_comment)
     return case
 
 
@@ -775,3 +812,35 @@ def night_talk_record(*, by, division: Division, title: str, held_at: dt.datetim
     for service, text in opinions:
         case_create(by=by, kind=P, service=service, division=division, description=text, night_talk=talk)
     return talk
+
+
+# Overdue cases (each morning) --------------------------------------------------------------------
+
+def cases_overdue_notify(*, now: dt.datetime | None = None) -> int:
+    """Tell each owner of cases past their deadline (the handler, else the community's staff) once a
+    day, in one message with the count and the oldest. Idempotent per day: a second run that day sends
+    nothing. Returns how many owners were told."""
+    from linli.accounts.models import User
+    from linli.notifications.services import already_notified, notify
+
+    now = now or timezone.now()
+    overdue = (Case.objects.filter(status__in=Case.WORKING, due_at__lt=now)
+               .select_related("division").order_by("due_at", "pk"))
+    by_owner: dict[int, list[Case]] = {}
+    staff_of: dict[int, list[int]] = {}
+    for case in overdue:
+        owners = [case.assignee_id] if case.assignee_id else staff_of.setdefault(case.division_id, list(
+            Role.objects.filter(kind=Role.Kind.COMMUNITY_STAFF, division=case.division).values_list("user_id", flat=True)))
+        for owner in owners:
+            by_owner.setdefault(owner, []).append(case)
+    dedup = f"cases.overdue:{timezone.localdate(now).isoformat()}"
+    done = already_notified(dedup_key=dedup, user_ids=list(by_owner))
+    told = 0
+    for user in User.objects.filter(pk__in=set(by_owner) - done, is_active=True):
+        cases = by_owner[user.pk]
+        with transaction.atomic():
+            notify(recipient=user, key="cases.overdue", dedup_key=dedup, params={
+                "count": len(cases), "oldest": f"{cases[0].number} {cases[0].title}",
+                "due": timezone.localtime(cases[0].due_at).strftime("%Y-%m-%d %H:%M")})
+        told += 1
+    return told

@@ -124,6 +124,26 @@ def notify(*, users, kind: str, subject: str, body: str = "", enrollment: Enroll
     return len(users)
 
 
+def guardian_users(enrollment: Enrollment) -> list:
+    """Every account that is the child's guardian: the one that enrolled the child, the guardian's
+    register entry, and any guardian on the pick-up list whose phone is a register person's with an account."""
+    from linli.people.models import Person
+
+    users = [enrollment.guardian_user, enrollment.guardian.user if enrollment.guardian_id and enrollment.guardian else None]
+    phones = [p for p in enrollment.pickups.filter(is_guardian=True, active=True).values_list("phone", flat=True) if p]
+    if phones:
+        users += [p.user for p in Person.objects.filter(phone__in=phones, user__isnull=False).select_related("user")]
+    return users
+
+
+def _tell_guardians(enrollment: Enrollment, key: str, *, safety: bool = False, dedup_key: str | None = None,
+                    also=(), **params) -> None:
+    from linli.notifications.services import notify_all
+
+    notify_all(recipients=[*guardian_users(enrollment), *also], key=key, safety=safety, dedup_key=dedup_key,
+               obj=f"/classroom/children/{enrollment.pk}/", params={"child": enrollment.child_name, **params})
+
+
 def _staff_users(site: Site):
     from linli.accounts.models import User
 
@@ -337,6 +357,9 @@ def enrollment_leave(*, enrollment: Enrollment, by, on: dt.date | None = None) -
         enrollment.save(update_fields=["status", "left_on"])
         if was_active:
             promoted = _promote_waitlisted(program)
+    if promoted is not None:
+        with transaction.atomic():
+            _tell_guardians(promoted, "classroom.place", program=program.name)
     if promoted is not None and promoted.guardian_user_id:
         notify(users=[promoted.guardian_user], kind=Notification.Kind.PLACE, enrollment=promoted,
                subject=_("A place for %(child)s at %(program)s") % {"child": promoted.child_name,
@@ -582,6 +605,8 @@ def child_check_in(*, session: Session, enrollment: Enrollment, by) -> Attendanc
                                        kind=Attendance.Kind.SESSION, site=program.site, room=program.room,
                                        date=session.date, closes_at=session.end, checked_in_at=now,
                                        checked_in_by=by), enrollment)
+        _tell_guardians(enrollment, "classroom.checked_in", site=program.site.name,
+                        time=timezone.localtime(now).strftime("%H:%M"))
     _notify_guardian(visit, Notification.Kind.CHECK_IN,
                      _("%(child)s has arrived at %(site)s") % {"child": enrollment.child_name, "site": program.site.name},
                      _("Checked in at %(time)s.") % {"time": timezone.localtime(now).strftime("%H:%M")})
@@ -621,6 +646,8 @@ def self_study_check_in(*, site: Site, enrollment: Enrollment, by, room: Room | 
                                        kind=Attendance.Kind.SELF_STUDY, site=site,
                                        room=room or enrollment.program.room, date=today, closes_at=closes,
                                        checked_in_at=now, checked_in_by=by), enrollment)
+        _tell_guardians(enrollment, "classroom.checked_in", site=site.name,
+                        time=timezone.localtime(now).strftime("%H:%M"))
     _notify_guardian(visit, Notification.Kind.CHECK_IN,
                      _("%(child)s has arrived at %(site)s") % {"child": enrollment.child_name, "site": site.name},
                      _("Self-study, checked in at %(time)s.") % {"time": timezone.localtime(now).strftime("%H:%M")})
@@ -663,10 +690,19 @@ def child_release(*, enrollment: Enrollment, by, pickup: PickupPerson | None = N
             visit.release_method = method
             visit.save(update_fields=["released_at", "released_by", "released_to", "release_method"])
             LateAlert.objects.filter(attendance=visit, resolved_at__isnull=True).update(resolved_at=now, resolved_by=by)
+            _tell_guardians(enrollment, "classroom.released", site=visit.site.name,
+                            time=timezone.localtime(now).strftime("%H:%M"),
+                            who="" if method == Attendance.Method.SELF else visit.released_to.name,
+                            relation="self" if method == Attendance.Method.SELF else visit.released_to.relation)
     except _Refused as refusal:
-        ReleaseAttempt.objects.create(attendance=visit, enrollment=enrollment, site=site, attempted_by=by,
-                                      claimed_pickup=refusal.pickup, claimed_name=refusal.name[:50],
-                                      reason=refusal.reason)
+        with transaction.atomic():
+            attempt = ReleaseAttempt.objects.create(attendance=visit, enrollment=enrollment, site=site,
+                                                    attempted_by=by, claimed_pickup=refusal.pickup,
+                                                    claimed_name=refusal.name[:50], reason=refusal.reason)
+            # Every refused attempt, at once, at any hour: a safety alert to all the child's guardians.
+            _tell_guardians(enrollment, "classroom.refused", safety=True, site=site.name,
+                            time=timezone.localtime(attempt.at).strftime("%H:%M"),
+                            claimed=refusal.name or "—", reason=refusal.reason)
         log.warning("classroom: refused release of enrollment %s by %s (%s)", enrollment.pk, by, refusal.reason)
         if refusal.reason == ReleaseAttempt.Reason.NOT_ALLOWED:
             raise PermissionDenied(refusal.message) from None
@@ -746,6 +782,13 @@ def late_pickup_scan(*, now: dt.datetime | None = None) -> list[LateAlert]:
         with transaction.atomic():
             alert, created = LateAlert.objects.get_or_create(attendance=visit, defaults={"site": visit.site,
                                                                                          "raised_at": now})
+            if created:
+                tutors = ([e.volunteer.person.user for e in visit.session.roster.select_related("volunteer__person__user")]
+                          if visit.session_id else [])
+                _tell_guardians(visit.enrollment, "classroom.late", site=visit.site.name, safety=True,
+                                also=[*_staff_users(visit.site), *tutors],
+                                time=timezone.localtime(visit.closes_at).strftime("%H:%M"),
+                                dedup_key=f"classroom.late:{visit.pk}")
         if not created:
             continue
         alerts.append(alert)

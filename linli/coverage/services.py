@@ -450,8 +450,10 @@ def coverage_run_execute(pk: int) -> None:
     except Exception as exc:  # recorded on the run for the page and the API; the thread must not die silently
         log.exception("coverage run %s failed", pk)
         message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        claim.update(status=CoverageRun.Status.FAILED, error=message[:2000], finished_at=timezone.now(),
-                     updated_at=timezone.now())
+        with transaction.atomic():
+            if claim.update(status=CoverageRun.Status.FAILED, error=message[:2000], finished_at=timezone.now(),
+                            updated_at=timezone.now()):
+                _run_tell(run, "coverage.failed", error=message[:300])
 
 
 def _snap_centers(net: engine.Network, sites: list[Site]):
@@ -536,10 +538,22 @@ def _compute(run: CoverageRun, claim) -> None:
     run.set_household_results(household_ids=hh.ids, minutes=times.minutes, site_ids=nearest,
                               residents=hh.residents)
     now = timezone.now()
-    if not claim.update(centers=run.centers, figures=run.figures, clusters=run.clusters, isochrones=run.isochrones,
-                        household_results=run.household_results, status=CoverageRun.Status.FINISHED,
-                        progress=100, finished_at=now, updated_at=now):
-        raise _ClaimLost
+    with transaction.atomic():
+        if not claim.update(centers=run.centers, figures=run.figures, clusters=run.clusters,
+                            isochrones=run.isochrones, household_results=run.household_results,
+                            status=CoverageRun.Status.FINISHED, progress=100, finished_at=now, updated_at=now):
+            raise _ClaimLost
+        _run_tell(run, "coverage.finished")
+
+
+def _run_tell(run: CoverageRun, key: str, **params) -> None:
+    """Tell whoever started the run that it finished or failed."""
+    from django.urls import reverse
+
+    from linli.notifications.services import notify
+
+    notify(recipient=run.created_by, key=key, params={"division": run.division.name, **params},
+           obj=reverse("coverage:division", args=[run.division_id]))
 
 
 # --------------------------------------------------------------------------- siting

@@ -202,7 +202,25 @@ def campaign_create(*, by, title: str, content: str, division: Division, scope: 
     campaign = Campaign.objects.create(title=title.strip(), content=content.strip(), division=division,
                                        starts_on=starts_on, deadline=deadline, methods=methods, created_by=by)
     campaign.scope.set(scope)
+    _campaign_tell(campaign, scope)
     return campaign
+
+
+def _campaign_tell(campaign: Campaign, scope: list[Division]) -> None:
+    """Tell the grid workers of every grid under the campaign's scope that it has started."""
+    from django.db.models import Q
+    from django.urls import reverse
+
+    from linli.notifications.services import notify_all
+
+    under = Q(pk__in=[])
+    for d in scope:
+        under |= Q(path__startswith=d.path)
+    notify_all(recipients=[user for _grid, user in grid_workers(under)], key="campaign.started",
+               obj=reverse("grids:campaign_detail", args=[campaign.pk]),
+               params={"title": campaign.title, "scope": "、".join(d.name for d in scope),
+                       "starts": campaign.starts_on.isoformat(), "deadline": campaign.deadline.isoformat()},
+               dedup_key=f"campaign.started:{campaign.pk}")
 
 
 def in_campaign_scope(campaign: Campaign, division: Division) -> bool:
@@ -340,7 +358,36 @@ def register_import_commit(*, by, register_import: RegisterImport, claimed_at: d
         locked.error = ""
         locked.payload_encrypted = ""  # the register now holds what matters, encrypted where it must be
         locked.save()
+        _import_tell(locked, "import.finished", households=summary.get("households_new", 0),
+                     persons=summary.get("persons_new", 0))
     return locked
+
+
+def grid_workers(grids=None) -> list[tuple[Division, User]]:
+    """(grid, worker) for every grid's current workers: assigned to the grid, or granted the grid-worker
+    role at it. `grids` (a Q on Division) narrows the grids."""
+    from django.db.models import Q
+
+    grids = Division.objects.filter(level=Division.Level.GRID).filter(grids if grids is not None else Q())
+    pairs = [(a.grid, a.user) for a in GridAssignment.objects.filter(
+        grid__in=grids, kind=GridAssignment.Kind.WORKER, end_date__isnull=True).select_related("grid", "user")]
+    pairs += [(r.division, r.user) for r in Role.objects.filter(
+        kind=Role.Kind.GRID_WORKER, division__in=grids).select_related("division", "user")]
+    seen, out = set(), []
+    for grid, user in sorted(pairs, key=lambda p: (p[0].path, p[1].pk)):
+        if (grid.pk, user.pk) not in seen and user.is_active:
+            seen.add((grid.pk, user.pk))
+            out.append((grid, user))
+    return out
+
+
+def _import_tell(register_import: RegisterImport, key: str, **params) -> None:
+    from django.urls import reverse
+
+    from linli.notifications.services import notify
+
+    notify(recipient=register_import.created_by, key=key, params={"file": register_import.file_name, **params},
+           obj=reverse("grids:import_preview", args=[register_import.pk]))
 
 
 def _not_committable(status: str) -> ValidationError:
@@ -498,5 +545,38 @@ def register_import_commit_run(pk: int, claimed_at: dt.datetime, language: str |
 
 def _commit_failed(pk: int, claimed_at: dt.datetime, message: str) -> None:
     # Only while our claim stands: a retry after a stale claim is not undone by the dead thread.
-    RegisterImport.objects.filter(pk=pk, status=RegisterImport.Status.COMMITTING, commit_started_at=claimed_at).update(
-        status=RegisterImport.Status.PREVIEWED, progress=0, error=message[:4000])
+    with transaction.atomic():
+        if RegisterImport.objects.filter(pk=pk, status=RegisterImport.Status.COMMITTING,
+                                         commit_started_at=claimed_at).update(
+                status=RegisterImport.Status.PREVIEWED, progress=0, error=message[:4000]):
+            register_import = RegisterImport.objects.select_related("created_by").get(pk=pk)
+            _import_tell(register_import, "import.failed", error=message[:300])
+
+
+# Overdue care visits (each morning) ------------------------------------------------------------------
+
+def care_visits_overdue_notify(*, today: dt.date | None = None) -> int:
+    """Tell each grid worker how many care households in their grids are past their visit cadence, once
+    a day (a second run that day sends nothing). Returns how many workers were told."""
+    from linli.grids import selectors
+    from linli.notifications.services import already_notified, notify
+
+    today = today or timezone.localdate()
+    dedup = f"care.overdue:{today.isoformat()}"
+    per_user: dict[int, tuple[User, list[tuple[str, int]]]] = {}
+    counts: dict[int, int] = {}
+    for grid, user in grid_workers():
+        if grid.pk not in counts:
+            counts[grid.pk] = selectors.overdue_households(division=grid, today=today).count()
+        if counts[grid.pk]:
+            per_user.setdefault(user.pk, (user, []))[1].append((grid.name, counts[grid.pk]))
+    done = already_notified(dedup_key=dedup, user_ids=list(per_user))
+    told = 0
+    for user_id, (user, grids) in per_user.items():
+        if user_id in done:
+            continue
+        with transaction.atomic():
+            notify(recipient=user, key="care.overdue", dedup_key=dedup, obj="/grids/overdue/",
+                   params={"count": sum(n for _g, n in grids), "grids": "、".join(g for g, _n in grids)})
+        told += 1
+    return told

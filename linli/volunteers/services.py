@@ -470,6 +470,17 @@ def _backend():
     return import_string(getattr(settings, "LINLI_NOTIFY_BACKEND", "linli.volunteers.services.ConsoleBackend"))()
 
 
+def _tell_reminder(signup) -> None:
+    from linli.notifications.services import notify
+
+    shift = signup.shift
+    notify(recipient=signup.volunteer.person.user, key="shift.reminder", dedup_key=f"shift.reminder:{signup.pk}",
+           obj=f"/activities/{shift.occurrence.activity_id}/",
+           params={"role": shift.role, "activity": shift.occurrence.activity.title,
+                   "site": shift.occurrence.activity.site.name,
+                   "when": timezone.localtime(shift.start).strftime("%Y-%m-%d %H:%M")})
+
+
 def shift_reminders_send(*, now: dt.datetime | None = None, ahead: dt.timedelta = REMIND_AHEAD) -> int:
     """Remind each volunteer once of a shift starting within `ahead` (48 hours by default)."""
     now = now or timezone.now()
@@ -487,6 +498,8 @@ def shift_reminders_send(*, now: dt.datetime | None = None, ahead: dt.timedelta 
                      body=_("Your shift starts %(when)s at %(site)s. If you cannot come, cancel it so "
                             "another volunteer can take it.") % {"when": _fmt(shift.start),
                                                                  "site": shift.occurrence.activity.site.name})
-        ShiftSignup.objects.filter(pk=signup.pk).update(reminded_at=now)
+        with transaction.atomic():
+            ShiftSignup.objects.filter(pk=signup.pk).update(reminded_at=now)
+            _tell_reminder(signup)
         sent += 1
     return sent

@@ -1,0 +1,65 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from linli.notifications import selectors, services
+from linli.notifications.channels import _phone
+from linli.notifications.forms import PreferenceForm
+from linli.notifications.models import Notification
+
+
+def _mine(request, pk: int) -> Notification:
+    try:
+        return selectors.notification_for(user=request.user, pk=pk)
+    except Notification.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+def inbox(request):
+    unread_only = request.GET.get("unread") == "1"
+    page = Paginator(selectors.inbox(user=request.user, unread_only=unread_only), 30).get_page(request.GET.get("page"))
+    return render(request, "notifications/inbox.html", {"page": page, "unread_only": unread_only})
+
+
+@login_required
+@require_POST
+def read(request, pk: int):
+    services.notification_read(notification=_mine(request, pk), by=request.user)
+    return redirect(request.POST.get("next") if url_has_allowed_host_and_scheme(
+        request.POST.get("next"), allowed_hosts={request.get_host()}) else "notifications:inbox")
+
+
+@login_required
+@require_POST
+def open_link(request, pk: int):
+    n = services.notification_read(notification=_mine(request, pk), by=request.user)
+    ok = n.link and url_has_allowed_host_and_scheme(n.link, allowed_hosts={request.get_host()})
+    return redirect(n.link if ok else "notifications:inbox")
+
+
+@login_required
+@require_POST
+def read_all(request):
+    n = services.notifications_read_all(by=request.user)
+    messages.success(request, _("%(n)d messages marked as read.") % {"n": n})
+    return redirect("notifications:inbox")
+
+
+@login_required
+def settings_page(request):
+    pref = services.preference_for(request.user)
+    form = PreferenceForm(request.POST or None, instance=pref)
+    if request.method == "POST" and form.is_valid():
+        services.preference_update(user=request.user, **{f: form.cleaned_data[f] for f in form.Meta.fields})
+        messages.success(request, _("Your notification settings are saved."))
+        return redirect("notifications:settings")
+    from linli.core.masking import mask_phone
+
+    return render(request, "notifications/settings.html", {
+        "form": form, "phone_masked": mask_phone(_phone(request.user)), "email": request.user.email})
