@@ -99,10 +99,12 @@ def activity_create(*, by, title: str, site, platform: Platform, method: Method,
                     start: dt.datetime, end: dt.datetime, room=None, delivery: Delivery | None = None,
                     organizers: Iterable = (), team=None, description: str = "",
                     recurrence: str = Activity.Recurrence.ONCE, until: dt.date | None = None,
-                    signup_opens_days: int | None = None, signup_closes_minutes: int = 0) -> Activity:
+                    signup_opens_days: int | None = None, signup_closes_minutes: int = 0,
+                    kind: str = Activity.Kind.ACTIVITY) -> Activity:
     """Create an activity and its occurrences: one, or a series repeating until `until` (at most a year
     and 120 dates). Sign-up opens `signup_opens_days` before each start (None: at once) and closes
-    `signup_closes_minutes` before it."""
+    `signup_closes_minutes` before it. A city night talk is created here too (kind NIGHT_TALK): it is
+    signed up for, holds its room and is in the ledger like any activity."""
     _require_organiser(by, site)
     if end <= start:
         raise ValidationError({"end": _("The end must be after the start.")})
@@ -124,7 +126,7 @@ def activity_create(*, by, title: str, site, platform: Platform, method: Method,
     dates = series_dates(first=first, recurrence=recurrence, until=until)
     if len(dates) > MAX_OCCURRENCES:
         raise ValidationError({"until": _("A series may have at most %(n)d dates.") % {"n": MAX_OCCURRENCES}})
-    activity = Activity(title=title, description=description, site=site, room=room, platform=platform,
+    activity = Activity(title=title, kind=kind, description=description, site=site, room=room, platform=platform,
                         method=method, delivery=delivery, team=team, capacity=capacity, recurrence=recurrence,
                         created_by=by)
     activity.full_clean()
@@ -431,3 +433,34 @@ def review_submit(*, registration: Registration, by, rating: int, comment: str =
         registration=registration, defaults={"occurrence": registration.occurrence, "rating": rating,
                                              "comment": comment.strip()})
     return review
+
+
+# Reminders ----------------------------------------------------------------------------------------
+
+REMIND_AHEAD = dt.timedelta(hours=24)
+
+
+def registration_reminders_send(*, now: dt.datetime | None = None, ahead: dt.timedelta = REMIND_AHEAD) -> int:
+    """Remind each person with a confirmed seat once, within `ahead` of the start (a night talk, a
+    reading club evening, any activity). A plain function for the job system; `linli
+    send_activity_reminders` runs it from cron until then. Sent through the volunteers' reminder backend
+    (LINLI_NOTIFY_BACKEND)."""
+    from linli.volunteers.services import _backend
+
+    now = now or timezone.now()
+    backend = _backend()
+    due = (Registration.objects.filter(status=Registration.Status.CONFIRMED, reminded_at__isnull=True,
+                                       occurrence__status=Occurrence.Status.SCHEDULED,
+                                       occurrence__start__gt=now, occurrence__start__lte=now + ahead,
+                                       person__user__isnull=False)
+           .select_related("occurrence__activity__site", "occurrence__room", "person__user"))
+    sent = 0
+    for reg in due:
+        occ = reg.occurrence
+        place = f"{occ.activity.site.name} {occ.room.name}" if occ.room else occ.activity.site.name
+        backend.send(user=reg.person.user, subject=_("Reminder: %(activity)s") % {"activity": occ.activity.title},
+                     body=_("It starts %(when)s at %(place)s. If you cannot come, cancel your seat so someone on "
+                            "the waitlist can have it.") % {"when": _fmt(occ.start), "place": place})
+        Registration.objects.filter(pk=reg.pk).update(reminded_at=now)
+        sent += 1
+    return sent
