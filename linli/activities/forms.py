@@ -36,6 +36,7 @@ class ActivityForm(SpanForm):
 
     title = forms.CharField(label=_("title"), max_length=120)
     kind = forms.ChoiceField(label=_("kind of activity"), choices=Activity.Kind.choices, initial=Activity.Kind.ACTIVITY,
+                             required=False,
                              help_text=_("A city night talk's opinions are recorded after it and followed up as cases."))
     site = forms.ModelChoiceField(label=_("site"), queryset=None)
     room = forms.ModelChoiceField(label=_("room"), queryset=None, required=False)
@@ -66,6 +67,9 @@ class ActivityForm(SpanForm):
         self.fields["site"].queryset = sites
         self.fields["room"].queryset = Room.objects.filter(site__in=sites).select_related("site")
         self.fields["organizers"].queryset = selectors.organizer_choices(user=user)
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or Activity.Kind.ACTIVITY
 
 
 class ActivityEditForm(forms.Form):

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.scoping import ScopedQuerySet
@@ -63,7 +63,7 @@ class Activity(models.Model):
     """An activity at a site: one-off, or a series whose occurrences can each be changed or cancelled."""
 
     class Kind(models.TextChoices):
-        ACTIVITY = "activity", _("Activity")
+        ACTIVITY = "activity", pgettext_lazy("activity kind", "Activity")
         NIGHT_TALK = "night_talk", _("City night talk (城市夜话)")
 
     class Recurrence(models.TextChoices):

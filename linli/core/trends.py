@@ -20,6 +20,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 MONTHS = 12
 
@@ -97,10 +98,10 @@ def student_visits(*, user, months: int = MONTHS) -> dict:
 
 # key, label, unit, function: the charts' order
 FIGURES = [
-    ("participants", _("Activity participants"), _("person-times"), activity_participants),
-    ("volunteer_hours", _("Confirmed volunteer hours"), _("hours"), volunteer_hours),
-    ("cases", _("Requests and concerns received"), _("cases"), cases_raised),
-    ("student_visits", _("Classroom student-visits"), _("person-times"), student_visits),
+    ("participants", _("Activity participants"), pgettext_lazy("chart unit", "person-times"), activity_participants),
+    ("volunteer_hours", _("Confirmed volunteer hours"), pgettext_lazy("chart unit", "hours"), volunteer_hours),
+    ("cases", _("Requests and concerns received"), pgettext_lazy("chart unit", "cases"), cases_raised),
+    ("student_visits", _("Classroom student-visits"), pgettext_lazy("chart unit", "person-times"), student_visits),
 ]
 
 

@@ -9,10 +9,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from linli.activities.ical import ics_calendar
+from linli.places.models import OpeningHours
 from linli.public import selectors
 from linli.public.blocks import site_blocks
 
@@ -40,13 +42,12 @@ def site(request, pk):
         "blocks": site_blocks(page), "ical": reverse("public:ical") + f"?site={page['pk']}"})
 
 
-WEEKDAYS = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")), (4, _("Friday")),
-            (5, _("Saturday")), (6, _("Sunday"))]
+WEEKDAYS = OpeningHours._meta.get_field("weekday").choices  # the places app's weekday names
 
 
 class CalendarForm(forms.Form):
     community = forms.TypedChoiceField(label=_("community"), required=False, coerce=int, empty_value=None)
-    date = forms.DateField(label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=pgettext_lazy("public calendar", "from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
