@@ -165,5 +165,11 @@ def calendar(*, first: dt.date, days: int = DAYS_AHEAD, community: int | None = 
     return cached(f"calendar:{first.isoformat()}:{days}:{community or ''}:{site or ''}", compute)
 
 
-def night_talks() -> list[dict]:
-    return cached("night_talks", lambda: cases.night_talk_results(months=12))
+def night_talks(*, community: int | None = None) -> list[dict]:
+    """"You said, we did" of the last year's night talks, of one community or all."""
+    def compute():
+        division = Division.objects.filter(pk=community, level=Division.Level.COMMUNITY).first() if community else None
+        if community and division is None:
+            return []
+        return cases.night_talk_results(months=12, division=division)
+    return cached(f"night_talks:{community or ''}", compute)

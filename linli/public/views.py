@@ -98,8 +98,10 @@ def ical(request):
 
 @require_GET
 def night_talks(request):
-    return render(request, "public/night_talks.html", {"section": "night_talks",
-                                                       "talks": selectors.night_talks()})
+    form = CalendarForm(request.GET or None)
+    community = form.cleaned_data.get("community") if form.is_valid() else None
+    return render(request, "public/night_talks.html", {"section": "night_talks", "form": form,
+                                                       "talks": selectors.night_talks(community=community)})
 
 
 class VerifyForm(forms.Form):

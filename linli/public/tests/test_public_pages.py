@@ -181,7 +181,7 @@ def test_the_calendar_lists_coming_dates_by_community(client, world, county):
 def test_night_talk_results_show_what_was_said_and_done(client, world):
     client.cookies["django_language"] = "en"
     body = client.get(reverse("public:night_talks")).content.decode()
-    assert "城市夜话" in body and "You said" in body and "1 of 1 opinions acted on" in body
+    assert "城市夜话" in body and "You said: 希望增设公交站" in body and "1 of 1 opinions acted on" in body
     assert "We did: 已协调公交公司增设站点" in body
 
 
