@@ -765,7 +765,7 @@ def night_talk_record(*, by, occurrence, minutes: str = "", attendees: int | Non
     pairs) becomes an opinion case linked to it. Attendance, when not given, is the date's check-ins."""
     from linli.activities.models import Activity, Occurrence, Registration
 
-    occ = (Occurrence.objects.select_for_update().select_related("activity__site__division", "room")
+    occ = (Occurrence.objects.select_for_update(of=("self",)).select_related("activity__site__division", "room")
            .get(pk=occurrence.pk))
     activity = occ.activity
     division = _community(activity.site.division)
