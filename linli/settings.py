@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "linli.coverage",
     "linli.classroom",
     "linli.notifications",
+    "linli.public",
     "linli.demo",
 ]
 
@@ -134,6 +135,8 @@ SESSION_SAVE_EVERY_REQUEST = True
 # Lock-out after repeated failed logins (GB/T 22239 level 3).
 LINLI_LOGIN_MAX_FAILURES = env.int("LINLI_LOGIN_MAX_FAILURES", default=5)
 LINLI_LOGIN_LOCK_MINUTES = env.int("LINLI_LOGIN_LOCK_MINUTES", default=15)
+# Pages without login (/p/) are cached per language this long; "open now" is worked out per request.
+LINLI_PUBLIC_CACHE_SECONDS = env.int("LINLI_PUBLIC_CACHE_SECONDS", default=300)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

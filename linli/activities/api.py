@@ -38,7 +38,7 @@ class ActivitySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Activity
-        fields = ["id", "title", "description", "site", "room", "platform", "method", "delivery", "organizers",
+        fields = ["id", "title", "kind", "description", "site", "room", "platform", "method", "delivery", "organizers",
                   "team", "capacity", "recurrence", "start", "end", "until", "signup_opens_days",
                   "signup_closes_minutes", "occurrences", "created_at"]
         read_only_fields = ["created_at"]
@@ -137,7 +137,7 @@ class ActivityViewSet(ScopedViewSet):
     queryset = Activity.objects.all()
     serializer_class = ActivitySerializer
     http_method_names = ["get", "post", "head", "options"]
-    filterset_fields = ["site", "platform", "method", "delivery", "recurrence"]
+    filterset_fields = ["site", "kind", "platform", "method", "delivery", "recurrence"]
 
     def scope_queryset(self, qs):
         return qs.prefetch_related("organizers", "occurrences")

@@ -19,4 +19,5 @@ class ActivitiesConfig(AppConfig):
         from linli.activities import demo
         from linli.demo.generator import register_extension
 
+        register_extension(demo.reading_club, last=True)  # after the volunteers' series, before the holds
         register_extension(demo.hold_rooms, last=True)  # after every extension that writes dates

@@ -35,6 +35,9 @@ class ActivityForm(SpanForm):
     RENAME = {"start": "date", "end": "end_time"}
 
     title = forms.CharField(label=_("title"), max_length=120)
+    kind = forms.ChoiceField(label=_("kind of activity"), choices=Activity.Kind.choices, initial=Activity.Kind.ACTIVITY,
+                             required=False,
+                             help_text=_("A city night talk's opinions are recorded after it and followed up as cases."))
     site = forms.ModelChoiceField(label=_("site"), queryset=None)
     room = forms.ModelChoiceField(label=_("room"), queryset=None, required=False)
     platform = forms.ModelChoiceField(label=_("service platform"), queryset=Platform.objects.filter(active=True))
@@ -54,7 +57,7 @@ class ActivityForm(SpanForm):
                                                max_value=60 * 24 * 30, initial=0)
     description = forms.CharField(label=_("description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
-    field_order = ["title", "site", "room", "platform", "method", "delivery", "organizers", "team", "date",
+    field_order = ["title", "kind", "site", "room", "platform", "method", "delivery", "organizers", "team", "date",
                    "start_time", "end_time", "recurrence", "until", "capacity", "signup_opens_days",
                    "signup_closes_minutes", "description"]
 
@@ -64,6 +67,9 @@ class ActivityForm(SpanForm):
         self.fields["site"].queryset = sites
         self.fields["room"].queryset = Room.objects.filter(site__in=sites).select_related("site")
         self.fields["organizers"].queryset = selectors.organizer_choices(user=user)
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or Activity.Kind.ACTIVITY
 
 
 class ActivityEditForm(forms.Form):

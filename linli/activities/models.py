@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.scoping import ScopedQuerySet
@@ -62,6 +62,10 @@ class Delivery(Taxon):
 class Activity(models.Model):
     """An activity at a site: one-off, or a series whose occurrences can each be changed or cancelled."""
 
+    class Kind(models.TextChoices):
+        ACTIVITY = "activity", pgettext_lazy("activity kind", "Activity")
+        NIGHT_TALK = "night_talk", _("City night talk (城市夜话)")
+
     class Recurrence(models.TextChoices):
         ONCE = "once", _("Once")
         WEEKLY = "weekly", _("Every week")
@@ -69,6 +73,9 @@ class Activity(models.Model):
         MONTHLY = "monthly", _("Every month (same weekday of the month)")
 
     title = models.CharField(_("title"), max_length=120)
+    # A night talk is an activity like any other (sign-up, room hold, reminder, ledger); what is special
+    # is after it: its minutes and residents' opinions are recorded (cases.services.night_talk_record).
+    kind = models.CharField(_("kind of activity"), max_length=20, choices=Kind.choices, default=Kind.ACTIVITY)
     description = models.TextField(_("description"), blank=True)
     site = models.ForeignKey("places.Site", verbose_name=_("site"), on_delete=models.PROTECT,
                              related_name="activities")
@@ -181,6 +188,7 @@ class Registration(models.Model):
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     checked_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("checked in by"), null=True,
                                       blank=True, on_delete=models.SET_NULL, related_name="+")
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True, editable=False)
 
     objects = ScopedQuerySet.as_manager()
     scope_field = "occurrence__activity__site__division"

@@ -220,3 +220,17 @@ def prefetch_shifts(qs):
     from linli.volunteers.models import Shift
 
     return qs.prefetch_related(Prefetch("shifts", queryset=Shift.objects.order_by("start")))
+
+
+# Public -------------------------------------------------------------------------------------------
+
+def public_occurrences(*, start: dt.datetime, end: dt.datetime, site=None, division=None):
+    """Scheduled dates between start and end for the pages without login: activities are public, and
+    these carry no one's personal data (no registrations, no organisers' names)."""
+    qs = (Occurrence.objects.filter(status=Occurrence.Status.SCHEDULED, start__gte=start, start__lt=end)
+          .select_related("activity__site__division", "activity__platform", "room").order_by("start", "pk"))
+    if site is not None:
+        qs = qs.filter(activity__site=site)
+    if division is not None:
+        qs = qs.filter(activity__site__division__path__startswith=division.path)
+    return qs

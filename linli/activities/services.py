@@ -99,10 +99,12 @@ def activity_create(*, by, title: str, site, platform: Platform, method: Method,
                     start: dt.datetime, end: dt.datetime, room=None, delivery: Delivery | None = None,
                     organizers: Iterable = (), team=None, description: str = "",
                     recurrence: str = Activity.Recurrence.ONCE, until: dt.date | None = None,
-                    signup_opens_days: int | None = None, signup_closes_minutes: int = 0) -> Activity:
+                    signup_opens_days: int | None = None, signup_closes_minutes: int = 0,
+                    kind: str = Activity.Kind.ACTIVITY) -> Activity:
     """Create an activity and its occurrences: one, or a series repeating until `until` (at most a year
     and 120 dates). Sign-up opens `signup_opens_days` before each start (None: at once) and closes
-    `signup_closes_minutes` before it."""
+    `signup_closes_minutes` before it. A city night talk is created here too (kind NIGHT_TALK): it is
+    signed up for, holds its room and is in the ledger like any activity."""
     _require_organiser(by, site)
     if end <= start:
         raise ValidationError({"end": _("The end must be after the start.")})
@@ -124,7 +126,7 @@ def activity_create(*, by, title: str, site, platform: Platform, method: Method,
     dates = series_dates(first=first, recurrence=recurrence, until=until)
     if len(dates) > MAX_OCCURRENCES:
         raise ValidationError({"until": _("A series may have at most %(n)d dates.") % {"n": MAX_OCCURRENCES}})
-    activity = Activity(title=title, description=description, site=site, room=room, platform=platform,
+    activity = Activity(title=title, kind=kind, description=description, site=site, room=room, platform=platform,
                         method=method, delivery=delivery, team=team, capacity=capacity, recurrence=recurrence,
                         created_by=by)
     activity.full_clean()
@@ -229,20 +231,25 @@ REMIND_AHEAD = dt.timedelta(hours=24)
 
 def activity_reminders_send(*, now: dt.datetime | None = None, ahead: dt.timedelta = REMIND_AHEAD) -> int:
     """Remind each person with a confirmed seat, once, of an activity date starting within `ahead`
-    (24 hours by default). Idempotent: the reminder's de-duplication key is the registration."""
+    (24 hours by default): a night talk, a reading-club evening, any activity. Idempotent: a reminded
+    registration is marked (`reminded_at`) in the same transaction, and the notification's
+    de-duplication key is the registration."""
     from linli.notifications.services import already_notified
 
     now = now or timezone.now()
     due = list(Registration.objects.filter(status=Registration.Status.CONFIRMED, person__user__isnull=False,
+                                           reminded_at__isnull=True,
                                            occurrence__status=Occurrence.Status.SCHEDULED,
                                            occurrence__start__gt=now, occurrence__start__lte=now + ahead)
                .select_related("occurrence__activity__site", "person__user"))
     sent = 0
     for reg in due:
         key = f"activity.reminder:{reg.pk}"
-        if already_notified(dedup_key=key, user_ids=[reg.person.user_id]):
-            continue
         with transaction.atomic():
+            if Registration.objects.filter(pk=reg.pk, reminded_at__isnull=True).update(reminded_at=now) != 1:
+                continue  # another run reminded it meanwhile
+            if already_notified(dedup_key=key, user_ids=[reg.person.user_id]):
+                continue
             _tell(reg, "activity.reminder", dedup_key=key)
         sent += 1
     return sent

@@ -26,6 +26,7 @@ from linli.activities.forms import (
     ReasonForm,
     ReviewForm,
 )
+from linli.activities.ical import ics_calendar
 from linli.activities.models import Registration
 from linli.core.forms import apply_errors
 from linli.core.paging import page_of
@@ -159,7 +160,9 @@ def activity_create(request):
         raise PermissionDenied
     form = ActivityForm(request.POST or None, user=request.user,
                         initial={"date": timezone.localdate() + dt.timedelta(days=7), "start_time": dt.time(19, 30),
-                                 "end_time": dt.time(21, 0), "capacity": 30, "signup_closes_minutes": 0})
+                                 "end_time": dt.time(21, 0), "capacity": 30, "signup_closes_minutes": 0,
+                                 "kind": request.GET.get("kind", "activity"),
+                                 "title": _("City night talk") if request.GET.get("kind") == "night_talk" else ""})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         start, end = form.span()
@@ -344,23 +347,6 @@ def calendar(request):
                                                          "community": community, "ical": ical, "query": query})
 
 
-def _ics_text(value: str) -> str:
-    return (value or "").replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r", "").replace("\n", "\\n")
-
-
-def _fold(line: str) -> str:
-    """RFC 5545: lines longer than 75 octets are folded with CRLF + space."""
-    out, cur = [], b""
-    for ch in line:
-        b = ch.encode()
-        if len(cur) + len(b) > 74:
-            out.append(cur.decode())
-            cur = b" "
-        cur += b
-    out.append(cur.decode())
-    return "\r\n".join(out)
-
-
 def ical(request, token):
     """A site's activities as an iCal feed calendar apps subscribe to. The URL carries a signature, so
     only people shown the link (on the calendar page) can subscribe; it holds no personal data."""
@@ -369,23 +355,15 @@ def ical(request, token):
     except (signing.BadSignature, ValueError):
         raise Http404 from None
     site = get_object_or_404(Site, pk=pk)
-    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-    fmt = "%Y%m%dT%H%M%SZ"
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Linli//Activities//ZH", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH", f"X-WR-CALNAME:{_ics_text(site.name)}", "X-WR-TIMEZONE:Asia/Shanghai"]
+    events = []
     for occ in selectors.ical_occurrences(site=site, since=timezone.now() - dt.timedelta(days=90)):
         a = occ.activity
         place = f"{site.name} {occ.room.name}" if occ.room else site.name
-        lines += ["BEGIN:VEVENT", f"UID:occurrence-{occ.pk}@linli", f"DTSTAMP:{stamp}",
-                  f"DTSTART:{occ.start.astimezone(dt.UTC).strftime(fmt)}",
-                  f"DTEND:{occ.end.astimezone(dt.UTC).strftime(fmt)}",
-                  f"SUMMARY:{_ics_text(a.title)}", f"LOCATION:{_ics_text(place + ' · ' + site.address)}",
-                  f"DESCRIPTION:{_ics_text(str(a.platform) + chr(10) + a.description)}",
-                  f"URL:{request.build_absolute_uri(reverse('activities:occurrence_detail', args=[occ.pk]))}",
-                  f"STATUS:{'CANCELLED' if occ.is_cancelled else 'CONFIRMED'}", "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    body = "\r\n".join(_fold(line) for line in lines) + "\r\n"
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+        events.append({"uid": f"occurrence-{occ.pk}@linli", "start": occ.start, "end": occ.end, "summary": a.title,
+                       "location": place + " · " + site.address, "description": str(a.platform) + chr(10) + a.description,
+                       "url": request.build_absolute_uri(reverse("activities:occurrence_detail", args=[occ.pk])),
+                       "cancelled": occ.is_cancelled})
+    response = HttpResponse(ics_calendar(name=site.name, events=events), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="site-{site.pk}.ics"'
     return response
 

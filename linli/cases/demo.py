@@ -115,13 +115,12 @@ def extend(*, rng, logins):
         for kind, n in PER_COMMUNITY.items():
             for _ in range(int(n * rng.uniform(0.7, 1.3))):
                 _one(b, rng, kind, com, staff, county_user, people, vols, by_kind, teams, now)
-        # A night talk a month, with its residents' opinions.
-        for m in range(12):
-            held = (now - dt.timedelta(days=30 * m + rng.randint(3, 20))).replace(hour=19, minute=30, second=0,
-                                                                                   microsecond=0)
-            talks.append((com, staff, held, NightTalk(
-                division=com, title=f"{com.name}城市夜话（第{12 - m}期）", held_at=held, place=f"{com.name}邻里中心",
-                attendees=rng.randint(18, 60), recorded_by=staff,
+        # The night talks held: the community's night-talk activity dates of the past year, minuted.
+        for occ in _night_talk_dates(rng, com, staff, now):
+            talks.append((com, staff, occ.start, NightTalk(
+                division=com, occurrence=occ, title=occ.activity.title, held_at=occ.start,
+                place=f"{occ.activity.site.name} {occ.room.name}" if occ.room else occ.activity.site.name,
+                attendees=occ.attended or rng.randint(18, 60), recorded_by=staff,
                 minutes="社区书记通报近期工作，居民代表发言，现场答复居民关心的问题。")))
     NightTalk.objects.bulk_create([t for *_, t in talks])
     for com, staff, held, talk in talks:
@@ -142,6 +141,46 @@ def extend(*, rng, logins):
         _resident_examples(b, rng, resident_user, by_kind, teams, staff_of, communities, now)
     _save(b)
     _hours_to_volunteers(b, staff_of, county_user, now)
+
+
+def _night_talk_dates(rng, com, staff, now):
+    """A city night talk is an activity (kind NIGHT_TALK) with sign-ups, a room and a ledger line. The
+    community's held dates of the past year, each with its check-in count; a community whose centers
+    did not get a night-talk series from the activities demo gets one here, monthly on the 2nd Thursday
+    at 19:30 in its night-talk room, a year back and two months ahead (its rooms are held at the end,
+    by activities.demo.hold_rooms, like every demo date)."""
+    from django.db.models import Count, Q
+
+    from linli.activities.models import Activity, Method, Occurrence, Platform, new_token
+    from linli.places.models import Room, Site
+
+    held = Occurrence.objects.filter(activity__kind=Activity.Kind.NIGHT_TALK, activity__site__division=com,
+                                     status=Occurrence.Status.SCHEDULED, end__lt=now)
+    if not held.exists():
+        site = (Site.objects.filter(division=com, is_neighborhood_center=True).order_by("-practice_role", "pk").first()
+                or Site.objects.filter(division=com).first())
+        if site is None:
+            return []
+        room = site.rooms.filter(function=Room.Function.NIGHT_TALK).first()
+        activity = Activity.objects.create(
+            title="城市夜话", kind=Activity.Kind.NIGHT_TALK, site=site, room=room, recurrence=Activity.Recurrence.MONTHLY,
+            platform=Platform.objects.get(code="theory_policy"), method=Method.objects.get(code="interactive_review"),
+            capacity=min(50, room.capacity or 50) if room else 50, created_by=staff, is_demo=True,
+            description="面对面听民声、解民忧 · demo data")
+        tz = timezone.get_current_timezone()
+        dates, month = [], (now - dt.timedelta(days=365)).date().replace(day=1)
+        while month <= (now + dt.timedelta(days=60)).date():
+            day = month + dt.timedelta(days=(3 - month.weekday()) % 7 + 7)
+            start = dt.datetime.combine(day, dt.time(19, 30), tzinfo=tz)
+            if now - dt.timedelta(days=365) < start < now + dt.timedelta(days=60):
+                dates.append(Occurrence(activity=activity, start=start, end=start + dt.timedelta(minutes=90), room=room,
+                                        capacity=activity.capacity, checkin_token=new_token(),
+                                        signup_opens=start - dt.timedelta(days=14), signup_closes=start))
+            month = (month + dt.timedelta(days=32)).replace(day=1)
+        Occurrence.objects.bulk_create(dates)
+    return list(held.select_related("activity__site", "room")
+                .annotate(attended=Count("registrations", filter=Q(registrations__checked_in_at__isnull=False)))
+                .order_by("start"))
 
 
 def _one(b, rng, kind, com, staff, county_user, people, vols, by_kind, teams, now):

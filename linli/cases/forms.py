@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from linli.accounts.models import Role, User
@@ -190,12 +191,17 @@ class AttachForm(forms.Form):
                            widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}))
 
 
+class NightTalkDateChoice(forms.ModelChoiceField):
+    def label_from_instance(self, occ):
+        return f"{occ.activity.title} · {occ.activity.site.name} · {date_format(timezone.localtime(occ.start), 'DATETIME_FORMAT')}"
+
+
 class NightTalkForm(forms.Form):
-    division = forms.ModelChoiceField(label=_("community"), queryset=Division.objects.none())
-    title = forms.CharField(label=_("title"), max_length=120, initial=_("City night talk"))
-    held_at = forms.DateTimeField(label=_("held at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    place = forms.CharField(label=_("place"), max_length=120, required=False)
-    attendees = forms.IntegerField(label=_("attendees"), min_value=0, required=False)
+    occurrence = NightTalkDateChoice(label=_("night talk held"), queryset=None,
+                                     help_text=_("A city night talk is an activity: schedule it under Activities "
+                                                 "(kind: city night talk), then record it here after it is held."))
+    attendees = forms.IntegerField(label=_("attendees"), min_value=0, required=False,
+                                   help_text=_("Leave empty to count the check-ins."))
     minutes = forms.CharField(label=_("minutes"), max_length=10000, required=False,
                               widget=forms.Textarea(attrs={"rows": 4}))
     category = ServiceChoice(label=_("category of the opinions"), queryset=ServiceItem.objects.none())
@@ -205,11 +211,10 @@ class NightTalkForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["division"].queryset = selectors.staff_divisions(user)
+        self.fields["occurrence"].queryset = selectors.night_talk_dates_to_record(user)
         self.fields["category"].queryset = _services(Kind.OPINION)
         self.fields["category"].initial = ServiceItem.objects.filter(code="opinion_other").values_list(
             "pk", flat=True).first()
-        self.fields["held_at"].initial = timezone.localtime().replace(minute=0, second=0, microsecond=0)
 
     def opinion_lines(self):
         return [line.strip() for line in self.cleaned_data.get("opinions", "").splitlines() if line.strip()]

@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 import statistics
+from collections import defaultdict
 
 from django.db.models import Avg, Count, IntegerField, Max, Min, Q, Value, When
 from django.db.models import Case as Switch
@@ -89,6 +90,18 @@ def services_for(kind: str):
     return ServiceItem.objects.filter(kind=kind, active=True).order_by("order", "code")
 
 
+def night_talk_dates_to_record(user, *, days: int = 90):
+    """Night-talk dates of the user's communities held in the last `days` and not yet recorded."""
+    from linli.activities.models import Activity, Occurrence
+
+    now = timezone.now()
+    return (Occurrence.objects.visible_to(user, roles=Role.STAFF)
+            .filter(activity__kind=Activity.Kind.NIGHT_TALK, status=Occurrence.Status.SCHEDULED,
+                    start__lte=now + dt.timedelta(minutes=5), start__gte=now - dt.timedelta(days=days),
+                    night_talk__isnull=True)
+            .select_related("activity__site").order_by("-start"))
+
+
 # The public board ---------------------------------------------------------------------------------
 
 def board(*, division: Division, months: int = 12) -> dict:
@@ -109,6 +122,29 @@ def board(*, division: Division, months: int = 12) -> dict:
                           "did": scrub(c.public_answer), "raised_on": c.created_at, "closed_on": c.closed_at,
                           "night_talk": c.night_talk} for c in answered],
             "talks": talks, "counts": counts}
+
+
+def night_talk_results(*, months: int = 12, division: Division | None = None, limit: int = 20) -> list[dict]:
+    """"You said, we did" of the night talks held in the last `months`, for the pages without login:
+    per talk, what residents raised (category and the opinion as minuted, phones and ID numbers masked)
+    and what was done (the staff's public answer). No reporter, no handler, no address: no one's
+    personal data. Two queries whatever the number of talks."""
+    since = timezone.now() - dt.timedelta(days=31 * months)
+    talks = NightTalk.objects.filter(held_at__gte=since).select_related("division").order_by("-held_at")
+    if division is not None:
+        talks = talks.filter(division__path__startswith=division.path)
+    talks = list(talks[:limit])
+    opinions = defaultdict(list)
+    for c in (Case.objects.filter(night_talk__in=talks)
+              .exclude(resolution__in=(Case.Resolution.WITHDRAWN, Case.Resolution.DUPLICATE))
+              .select_related("service").order_by("pk")):
+        done = c.status == Case.Status.CLOSED and c.resolution == Case.Resolution.RESOLVED
+        opinions[c.night_talk_id].append({
+            "category": str(c.service) if c.service_id else "", "said": scrub(c.description),
+            "did": scrub(c.public_answer) if done else "", "done": done, "status": c.get_status_display()})
+    return [{"title": t.title, "held_at": t.held_at, "community": t.division.name, "attendees": t.attendees,
+             "opinions": opinions.get(t.pk, []), "raised": len(opinions.get(t.pk, [])),
+             "done": sum(1 for o in opinions.get(t.pk, []) if o["done"])} for t in talks]
 
 
 # Figures ------------------------------------------------------------------------------------------

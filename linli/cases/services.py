@@ -795,20 +795,33 @@ def case_follow_up(*, case: Case, by, note: str) -> Case:
 # Night talks --------------------------------------------------------------------------------------
 
 @transaction.atomic
-def night_talk_record(*, by, division: Division, title: str, held_at: dt.datetime, minutes: str = "",
-                      place: str = "", attendees: int | None = None, opinions=(), occurrence=None) -> NightTalk:
-    """Record a city night talk as held, with its minutes; each resident opinion raised there
-    ((service item, text) pairs) becomes an opinion case linked to it."""
+def night_talk_record(*, by, occurrence, minutes: str = "", attendees: int | None = None, opinions=()) -> NightTalk:
+    """Record a city night talk after it is held. A night talk is an activity of its own kind
+    (activities.Activity.Kind.NIGHT_TALK: sign-up, room hold, reminder and ledger are the activity's);
+    what is recorded here is its minutes, and each resident opinion raised there ((service item, text)
+    pairs) becomes an opinion case linked to it. Attendance, when not given, is the date's check-ins."""
+    from linli.activities.models import Activity, Occurrence, Registration
+
+    occ = (Occurrence.objects.select_for_update(of=("self",)).select_related("activity__site__division", "room")
+           .get(pk=occurrence.pk))
+    activity = occ.activity
+    division = _community(activity.site.division)
     _require(has_role_over(by, Role.STAFF, division), _("Only the community's staff may do this."))
-    division = _community(division)
-    if held_at > timezone.now() + dt.timedelta(minutes=5):
-        raise ValidationError({"held_at": _("Record a night talk after it is held.")})
-    title = _text(title, "title", _("Give the night talk a title."), 120)
-    if occurrence is not None and NightTalk.objects.filter(occurrence=occurrence).exists():
+    if activity.kind != Activity.Kind.NIGHT_TALK:
+        raise ValidationError({"occurrence": _("Choose a date of a city night talk.")})
+    if occ.is_cancelled:
+        raise ValidationError({"occurrence": _("This date is cancelled.")})
+    if occ.start > timezone.now() + dt.timedelta(minutes=5):
+        raise ValidationError({"occurrence": _("Record a night talk after it is held.")})
+    if NightTalk.objects.filter(occurrence=occ).exists():
         raise ValidationError({"occurrence": _("This night talk is already recorded.")})
-    talk = NightTalk.objects.create(division=division, title=title, held_at=held_at, place=place[:120],
-                                    attendees=attendees, minutes=(minutes or "")[:10000], recorded_by=by,
-                                    occurrence=occurrence)
+    if attendees is None:
+        attendees = occ.registrations.filter(checked_in_at__isnull=False).exclude(
+            status=Registration.Status.CANCELLED).count() or None
+    place = f"{activity.site.name} {occ.room.name}" if occ.room else activity.site.name
+    talk = NightTalk.objects.create(division=division, title=activity.title[:120], held_at=occ.start,
+                                    place=place[:120], attendees=attendees, minutes=(minutes or "")[:10000],
+                                    recorded_by=by, occurrence=occ)
     for service, text in opinions:
         case_create(by=by, kind=P, service=service, division=division, description=text, night_talk=talk)
     return talk

@@ -302,13 +302,13 @@ def night_talks(request):
 @login_required
 def night_talk_new(request):
     _staff_only(request)
-    form = f.NightTalkForm(request.POST or None, user=request.user)
+    form = f.NightTalkForm(request.POST or None, user=request.user,
+                           initial={"occurrence": request.GET.get("occurrence", "")})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             talk = services.night_talk_record(
-                by=request.user, division=d["division"], title=d["title"], held_at=d["held_at"], place=d["place"],
-                attendees=d["attendees"], minutes=d["minutes"],
+                by=request.user, occurrence=d["occurrence"], attendees=d["attendees"], minutes=d["minutes"],
                 opinions=[(d["category"], line) for line in form.opinion_lines()])
         except ValidationError as e:
             apply_errors(form, e)

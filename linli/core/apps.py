@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "linli.core"
     label = "core"
+
+    def ready(self):
+        from linli.core.home import charts_block, register_block
+
+        register_block(order=5, template="core/_charts_block.html", context=charts_block)

@@ -19,3 +19,19 @@ def blocks_for(request) -> list[tuple[str, dict]]:
         if ctx is not None:
             out.append((template, ctx))
     return out
+
+
+CHART_ROLES = {"county_admin", "community_staff", "site_manager"}
+
+
+def charts_block(request):
+    """The main figures by month and by community, for the county's and the communities' staff."""
+    from linli.core import trends
+    from linli.core.scoping import role_kinds
+
+    user = request.user
+    if not (user.is_superuser or role_kinds(user) & CHART_ROLES):
+        return None
+    charts = trends.charts(user=user)
+    rows = [(m, [(f["label"], f["by_month"][i]) for f in charts["figures"]]) for i, m in enumerate(charts["months"])]
+    return {"charts": charts, "rows": rows}

@@ -145,7 +145,8 @@ def extend(*, rng, logins):
             title, plat, meth, deliv, rec, slots, hours, seats, room_fn, team = spec
             room = rooms.get(room_fn) if room_fn else None
             seats = min(seats, room.capacity) if room and room.capacity else seats
-            act = Activity.objects.create(title=title, site=site, room=room, platform=platforms[plat],
+            kind = Activity.Kind.NIGHT_TALK if room_fn == Room.Function.NIGHT_TALK else Activity.Kind.ACTIVITY
+            act = Activity.objects.create(title=title, kind=kind, site=site, room=room, platform=platforms[plat],
                                           method=methods[meth], delivery=deliveries.get(deliv), team=teams[team],
                                           capacity=seats, recurrence=rec, created_by=staff, is_demo=True,
                                           description="演示数据 · demo data")

@@ -83,10 +83,25 @@ def new_case(world, kind=Kind.ORDER, **kw):
                                     parties=[{"role": "applicant", "name": "张三"},
                                              {"role": "respondent", "name": "李四"}], **kw)
     talk = NightTalk.objects.filter(division=world["A"]).first() or services.night_talk_record(
-        by=world["staff"], division=world["A"], title="城市夜话", held_at=_past())
+        by=world["staff"], occurrence=held_night_talk(world))
     return services.case_create(by=world["staff"], kind=kind, service=item("opinion_traffic"),
                                 division=world["A"], person=person, description="希望增设公交站", night_talk=talk,
                                 **kw)
+
+
+def held_night_talk(world, *, hours_ago: float = 3):
+    """A city night talk of community A, scheduled as an activity (in its room) and held `hours_ago`."""
+    from linli.activities.models import Activity
+    from linli.activities.testing import activity, shift_to
+    from linli.core.testing import RoomFactory
+    from linli.places.models import Room, Site
+
+    site = Site.objects.filter(division=world["A"]).first()
+    room = RoomFactory(site=site, function=Room.Function.NIGHT_TALK, name="夜话室")
+    talk = activity(by=world["staff"], site=site, room=room, kind=Activity.Kind.NIGHT_TALK, capacity=20)
+    occ = talk.occurrences.get()
+    start = timezone.now() - dt.timedelta(hours=hours_ago)
+    return shift_to(occ, start=start, end=start + dt.timedelta(minutes=90))
 
 
 def _past():

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from linli.cases import services
 from linli.cases.models import Attachment, Case, CaseEvent, Kind
-from linli.cases.tests.conftest import item, new_case
+from linli.cases.tests.conftest import held_night_talk, item, new_case
 from linli.volunteers.models import ServiceRecord
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -204,7 +204,7 @@ def test_deadlines_follow_kind_and_priority_and_the_dispute_setting(world, setti
 
 def test_night_talk_opinions_become_linked_cases(world):
     talk = services.night_talk_record(
-        by=world["staff"], division=world["A"], title="三月城市夜话", held_at=timezone.now() - dt.timedelta(hours=2),
+        by=world["staff"], occurrence=held_night_talk(world, hours_ago=2),
         minutes="通报工作", opinions=[(item("opinion_traffic"), "增设公交站"), (item("opinion_care"), "食堂加晚餐")])
     assert list(talk.opinions.order_by("pk").values_list("kind", "description")) == [
         (Kind.OPINION, "增设公交站"), (Kind.OPINION, "食堂加晚餐")]
