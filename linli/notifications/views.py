@@ -1,12 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from linli.core.paging import page_of
 from linli.notifications import selectors, services
 from linli.notifications.channels import _phone
 from linli.notifications.forms import PreferenceForm
@@ -23,7 +23,7 @@ def _mine(request, pk: int) -> Notification:
 @login_required
 def inbox(request):
     unread_only = request.GET.get("unread") == "1"
-    page = Paginator(selectors.inbox(user=request.user, unread_only=unread_only), 30).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.inbox(user=request.user, unread_only=unread_only))
     return render(request, "notifications/inbox.html", {"page": page, "unread_only": unread_only})
 
 
