@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "linli.grids",
     "linli.coverage",
     "linli.classroom",
+    "linli.canteen",
     "linli.demo",
 ]
 
@@ -242,6 +243,12 @@ _FEATURE_SETTINGS = {
     "LINLI_CLASSROOM_UNDERSTAFFED_DAYS": int,
     "LINLI_CLASSROOM_NOTIFY_BACKEND": str,
     "LINLI_NOTIFY_BACKEND": str,
+    "LINLI_CANTEEN_ORDER_CUTOFF": str,
+    "LINLI_CANTEEN_ORDER_DAYS_AHEAD": int,
+    "LINLI_CANTEEN_SETTLEMENT_PERIOD": str,
+    "LINLI_CANTEEN_LATE_ENTRY_HOURS": int,
+    "LINLI_CANTEEN_SAMPLE_MIN_GRAMS": int,
+    "LINLI_CANTEEN_SAMPLE_KEEP_HOURS": int,
 }
 for _name, _cast in _FEATURE_SETTINGS.items():
     if os.environ.get(_name):
