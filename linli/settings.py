@@ -204,8 +204,10 @@ SPECTACULAR_SETTINGS = {
             ("grids", "Campaign", "Method"), ("grids", "RegisterImport", "Status"),
             ("people", "Membership", "Relation"), ("places", "Booking", "Status"),
             ("volunteers", "ShiftSignup", "Status"), ("volunteers", "ServiceRecord", "Status"),
+            ("canteen", "Order", "Status"), ("canteen", "Order", "Channel"), ("canteen", "Meal", "Method"),
+            ("canteen", "Delivery", "Status"), ("canteen", "Settlement", "Status"),
         ]
-    },
+    } | {"CanteenSlotEnum": "linli.canteen.models.Slot"},
 }
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
