@@ -202,8 +202,15 @@ def fraud_checks(*, canteen: Canteen, first: dt.date, last: dt.date) -> list[dic
         if ids:
             out.append({"check": check, "label": str(label), "meals": sorted(set(ids)), "detail": detail})
 
-    # after_exit
-    ids = []
+    # after_exit (the diners' memberships read once, not per meal)
+    ids, people = [], {}
+    from linli.people.models import Membership
+
+    for ms in Membership.objects.filter(person_id__in={m.diner.person_id for m in meals}).select_related(
+            "household__division").order_by("start_date", "pk"):
+        people.setdefault(ms.person_id, []).append(ms)
+    for m in meals:
+        m.diner.person._canteen_memberships = people.get(m.diner.person_id, [])
     for m in meals:
         _lives, left = elig.register_state(m.diner.person, m.date)
         if left is not None:
