@@ -78,6 +78,32 @@ def _county_path(canteen: Canteen) -> str:
     return f"/{ids[0]}/" if ids else "/"
 
 
+def with_tiers(diners, day: dt.date) -> list[tuple[Diner, "elig.Eligibility"]]:
+    """Each diner with their tier on `day`, reading the rules, tags and memberships once for all."""
+    from linli.people.models import Membership
+
+    diners = list(diners)
+    if not diners:
+        return []
+    tags, memberships = defaultdict(set), defaultdict(list)
+    for pid, code in Diner.person.field.related_model.care_tags.through.objects.filter(
+            person_id__in=[d.person_id for d in diners]).values_list("person_id", "caretag__code"):
+        tags[pid].add(code)
+    for m in Membership.objects.filter(person_id__in=[d.person_id for d in diners]).select_related(
+            "household__division").order_by("start_date", "pk"):
+        memberships[m.person_id].append(m)
+    rules = {}
+    out = []
+    for d in diners:
+        d.person._canteen_tags = tags[d.person_id]
+        d.person._canteen_memberships = memberships[d.person_id]
+        key = d.canteen.site.division_id
+        if key not in rules:
+            rules[key] = elig.rules_for(d.canteen.site.division, day)
+        out.append((d, elig.eligibility(diner=d, day=day, rules=rules[key])))
+    return out
+
+
 def my_diners(*, user):
     """The diners a user may order for as themself or family."""
     if not getattr(user, "is_authenticated", False):

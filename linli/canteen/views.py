@@ -199,7 +199,7 @@ def counter(request, pk):
         audit_access(request=request, action=A.SEARCH, model=DINER, object_ids=[d.pk for d in found],
                      fields=["name", "id_number_masked"], query=q if not q.isdigit() else "****")
     today = timezone.localdate()
-    rows = [(d, eligibility(diner=d, day=today)) for d in found]
+    rows = selectors.with_tiers(found, today)
     recent = Meal.objects.filter(canteen=canteen, date=today).select_related("diner__person")[:10]
     return render(request, "canteen/counter.html", {
         "canteen": canteen, "slot": slot, "slots": [(s, Slot(s).label) for s in canteen.slots], "q": q,
@@ -260,7 +260,7 @@ def diner_list(request, pk):
     canteen = selectors.canteen_get(user=request.user, pk=pk)
     diners = list(selectors.diners_of(user=request.user, canteen=canteen)[:200])
     today = timezone.localdate()
-    rows = [(d, eligibility(diner=d, day=today)) for d in diners]
+    rows = selectors.with_tiers(diners, today)
     if diners:
         audit_access(request=request, action=A.LIST, model=DINER, object_ids=[d.pk for d in diners],
                      fields=["name", "tier"])
