@@ -26,7 +26,7 @@ class DinerForm(forms.Form):
 
 
 class OrderForm(forms.Form):
-    diner = forms.ModelChoiceField(label=_("for"), queryset=None, empty_label=None)
+    diner = forms.ModelChoiceField(label=_("diner"), queryset=None, empty_label=None)
     date = forms.DateField(label=_("date"), widget=DATE)
     slot = forms.ChoiceField(label=_("meal"), choices=Slot.choices)
     delivery = forms.BooleanField(label=_("deliver home"), required=False)
