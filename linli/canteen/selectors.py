@@ -176,6 +176,12 @@ def refused_meals(*, canteen: Canteen, since: dt.datetime):
     return RefusedMeal.objects.filter(canteen=canteen, at__gte=since).select_related("diner__person", "by")[:20]
 
 
+def settlements_with_findings(*, user):
+    """Issued settlements whose checks found something: the county office's list."""
+    return (Settlement.objects.visible_to(user).exclude(findings=[]).select_related("canteen")
+            .order_by("-period_start", "canteen__name")[:20])
+
+
 def my_runs(*, user, day: dt.date):
     return (DeliveryRun.objects.filter(volunteer__person__user=user, date=day)
             .select_related("route__canteen").order_by("slot", "route__name"))
@@ -305,7 +311,9 @@ def settlement_preview(*, canteen: Canteen, day: dt.date) -> dict:
     first, last = period_bounds(day)
     issued = Settlement.objects.filter(canteen=canteen, period_start=first).first()
     totals = settlement_totals(canteen=canteen, first=first, last=last)
-    return {"first": first, "last": last, "issued": issued, "totals": totals,
+    gaps = [{"date": g["date"], "missing": [str(GAP_LABELS[m]) for m in g["missing"]]}
+            for g in food_safety_gaps(canteen=canteen, first=first, last=last)]
+    return {"first": first, "last": last, "issued": issued, "totals": totals, "gaps": gaps,
             "findings": issued.findings if issued else fraud_checks(canteen=canteen, first=first, last=last)}
 
 

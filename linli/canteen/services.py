@@ -399,7 +399,7 @@ def _record(*, canteen, diner, slot, served_at, by, method, price, subsidise, is
         raise Refused(_("The period of %(d)s is settled; no meal can be added to it.") % {"d": day}, "settled")
     subsidy, tier, reason = ZERO, None, ""
     if diner is not None and subsidise:
-        Diner.objects.select_for_update().filter(pk=diner.pk).first()  # two counters at once: one waits
+        Diner.objects.select_for_update().order_by().get(pk=diner.pk)  # two counters at once: one waits
         subsidy, tier, reason = _subsidy_for(diner, day, slot, price)
     return Meal.objects.create(canteen=canteen, diner=diner, date=day, slot=slot, served_at=served_at,
                                recorded_at=timezone.now(), recorded_by=by, method=method, price=price,
@@ -514,7 +514,8 @@ def delivery_confirm(*, by, run: DeliveryRun, diner: Diner, status: str, unwell:
         raise ValidationError({"status": _("Choose delivered, nobody home or declined.")})
     now = now or timezone.now()
     with transaction.atomic():
-        run = DeliveryRun.objects.select_for_update().select_related("route__canteen", "volunteer").get(pk=run.pk)
+        run = DeliveryRun.objects.select_for_update(of=("self",)).select_related("route__canteen", "volunteer").get(
+            pk=run.pk)
         stop = Delivery.objects.select_for_update().filter(run=run, diner=diner).first()
         if stop is None:
             raise _invalid("diner", _("%(name)s is not on this round's list.") % {"name": diner.person.name},

@@ -82,6 +82,7 @@ def home(request):
         .select_related("diner__person", "dish").order_by("date", "slot"),
         "runs": selectors.my_runs(user=user, day=today),
         "canteens": selectors.staff_canteens(user=user),
+        "findings": selectors.settlements_with_findings(user=user),
         "public": selectors.canteen_list(user=user)[:20],
         "is_county": services.can_set_tiers(user, _county(user)) if _county(user) else False,
     })
@@ -566,6 +567,10 @@ def _ledger_xlsx(canteen, data, meals):
     tiers.append([_("subsidy tier"), _("meals"), _("subsidy"), _("paid by the diner")])
     for r in t["by_tier"]:
         tiers.append([xlsx_safe(r["tier"]), r["meals"], float(r["subsidy"]), float(r["paid"])])
+    gaps = wb.create_sheet(_("Food safety"))
+    gaps.append([_("date"), _("detail")])
+    for g in data["gaps"]:
+        gaps.append([g["date"].isoformat(), "、".join(g["missing"])])
     checks = wb.create_sheet(_("Checks"))
     checks.append([_("check"), _("meal records"), _("detail")])
     for f in data["findings"]:

@@ -170,3 +170,11 @@ def test_figures_come_from_the_records(world):
     assert out["eligible_elders"] == 2 and out["diner_coverage_share"] == 0.5
     assert out["meals_last_30_days"] == 2 and out["subsidised_meals_share"] == 0.5
     assert out["food_safety_gaps_last_30_days"] == 1
+
+
+def test_quarterly_settlement_periods(settings):
+    settings.LINLI_CANTEEN_SETTLEMENT_PERIOD = "quarter"
+    assert services.period_bounds(dt.date(2026, 5, 17)) == (dt.date(2026, 4, 1), dt.date(2026, 6, 30))
+    assert services.period_bounds(dt.date(2026, 12, 31)) == (dt.date(2026, 10, 1), dt.date(2026, 12, 31))
+    settings.LINLI_CANTEEN_SETTLEMENT_PERIOD = "month"
+    assert services.period_bounds(dt.date(2026, 2, 3)) == (dt.date(2026, 2, 1), dt.date(2026, 2, 28))
