@@ -9,6 +9,7 @@ from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import eligibility as elig
 from .models import (
@@ -163,7 +164,20 @@ def food_safety_gaps(*, canteen: Canteen, first: dt.date, last: dt.date) -> list
     return out
 
 
-GAP_LABELS = {"health_check": _("no morning health check"), "sample": _("no retained sample")}
+GAP_LABELS = {"health_check": gettext_lazy("no morning health check"), "sample": gettext_lazy("no retained sample")}
+CHECK_LABELS = {
+    "after_exit": gettext_lazy("Meals for a diner who had moved out or died"),
+    "over_slots": gettext_lazy("More subsidised meals than slots"),
+    "outside_hours": gettext_lazy("Meals served outside opening hours"),
+    "over_portions": gettext_lazy("Subsidised meals above the portions cooked"),
+    "two_canteens": gettext_lazy("One diner at two canteens in the same slot"),
+    "late_entry": gettext_lazy("Meal records entered long after serving"),
+}
+
+
+def labelled(findings: list[dict]) -> list[dict]:
+    """Findings with their label in the reader's language (the stored label is the issuer's)."""
+    return [{**f, "label": str(CHECK_LABELS.get(f["check"], f["label"]))} for f in findings]
 
 
 def missed_deliveries(*, canteen: Canteen, since: dt.date):
@@ -230,9 +244,9 @@ def fraud_checks(*, canteen: Canteen, first: dt.date, last: dt.date) -> list[dic
     meals = list(_standing(Meal.objects.filter(canteen=canteen, date__range=(first, last))).order_by("date", "pk"))
     out = []
 
-    def finding(check, label, ids, detail=""):
+    def finding(check, ids, detail=""):
         if ids:
-            out.append({"check": check, "label": str(label), "meals": sorted(set(ids)), "detail": detail})
+            out.append({"check": check, "label": str(CHECK_LABELS[check]), "meals": sorted(set(ids)), "detail": detail})
 
     # after_exit (the diners' memberships read once, not per meal)
     ids, people = [], {}
@@ -247,7 +261,7 @@ def fraud_checks(*, canteen: Canteen, first: dt.date, last: dt.date) -> list[dic
         _lives, left = elig.register_state(m.diner.person, m.date)
         if left is not None:
             ids.append(m.pk)
-    finding("after_exit", _("Meals for a diner who had moved out or died"), ids)
+    finding("after_exit", ids)
 
     # over_slots
     per_day = defaultdict(list)
@@ -259,7 +273,7 @@ def fraud_checks(*, canteen: Canteen, first: dt.date, last: dt.date) -> list[dic
         allowed = min((m.tier.meals_per_day for m in group if m.tier_id), default=len(group))
         if any(n > 1 for n in slots.values()) or len(group) > allowed:
             ids += [m.pk for m in group]
-    finding("over_slots", _("More subsidised meals than slots"), ids)
+    finding("over_slots", ids)
 
     # outside_hours
     ids = []
@@ -269,7 +283,7 @@ def fraud_checks(*, canteen: Canteen, first: dt.date, last: dt.date) -> list[dic
         t = timezone.localtime(m.served_at).time()
         if hours is None or not (hours[0] <= t <= hours[1]):
             ids.append(m.pk)
-    finding("outside_hours", _("Meals served outside opening hours"), ids)
+    finding("outside_hours", ids)
 
     # over_portions
     cooked = defaultdict(int)
@@ -287,7 +301,7 @@ def fraud_checks(*, canteen: Canteen, first: dt.date, last: dt.date) -> list[dic
         if len(by_slot.get(key, [])) > cooked[key]:
             ids += by_slot[key]
             detail.append(f"{key[0]} {key[1]}: {len(by_slot[key])} > {cooked[key]}")
-    finding("over_portions", _("Subsidised meals above the portions cooked"), ids, "; ".join(detail))
+    finding("over_portions", ids, "; ".join(detail))
 
     # two_canteens
     mine = {(m.diner_id, m.date, m.slot): m.pk for m in meals}
@@ -297,13 +311,13 @@ def fraud_checks(*, canteen: Canteen, first: dt.date, last: dt.date) -> list[dic
                                       diner_id__in={k[0] for k in mine}).exclude(canteen=canteen)
                   .values_list("diner_id", "date", "slot"))
         ids = [mine[k] for k in others if k in mine]
-    finding("two_canteens", _("One diner at two canteens in the same slot"), ids)
+    finding("two_canteens", ids)
 
     # late_entry
     late = dt.timedelta(hours=late_entry_hours())
     ids = [m.pk for m in Meal.objects.filter(canteen=canteen, date__range=(first, last), reverses__isnull=True)
            .only("pk", "served_at", "recorded_at") if m.recorded_at - m.served_at > late]
-    finding("late_entry", _("Meal records entered long after serving"), ids)
+    finding("late_entry", ids)
     return out
 
 
@@ -314,7 +328,7 @@ def settlement_preview(*, canteen: Canteen, day: dt.date) -> dict:
     gaps = [{"date": g["date"], "missing": [str(GAP_LABELS[m]) for m in g["missing"]]}
             for g in food_safety_gaps(canteen=canteen, first=first, last=last)]
     return {"first": first, "last": last, "issued": issued, "totals": totals, "gaps": gaps,
-            "findings": issued.findings if issued else fraud_checks(canteen=canteen, first=first, last=last)}
+            "findings": labelled(issued.findings if issued else fraud_checks(canteen=canteen, first=first, last=last))}
 
 
 # Figures ------------------------------------------------------------------------------------------

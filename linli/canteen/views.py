@@ -76,13 +76,16 @@ def home(request):
     canteens staff run."""
     user, today = request.user, timezone.localdate()
     mine = list(selectors.my_diners(user=user))
+    findings = list(selectors.settlements_with_findings(user=user))
+    for s in findings:
+        s.shown = selectors.labelled(s.findings)
     return render(request, "canteen/home.html", {
         "mine": mine,
         "orders": Order.objects.filter(diner__in=mine, date__gte=today, status=Order.Status.PLACED)
         .select_related("diner__person", "dish").order_by("date", "slot"),
         "runs": selectors.my_runs(user=user, day=today),
         "canteens": selectors.staff_canteens(user=user),
-        "findings": selectors.settlements_with_findings(user=user),
+        "findings": findings,
         "public": selectors.canteen_list(user=user)[:20],
         "is_county": services.can_set_tiers(user, _county(user)) if _county(user) else False,
     })
