@@ -75,7 +75,7 @@ def tier_reason(rule: TierRule, age: int | None, tags: set[str]) -> str:
     parts = []
     if rule.min_age is not None and age is not None and age >= rule.min_age:
         parts.append(_("%(n)s+ years") % {"n": rule.min_age})
-    parts += [t.name for t in rule.care_tags.all() if t.code in tags]
+    parts += [str(t) for t in rule.care_tags.all() if t.code in tags]
     if rule.residence == TierRule.Residence.HUKOU:
         parts.append(_("local hukou"))
     return " · ".join(parts)
