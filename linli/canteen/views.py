@@ -28,7 +28,6 @@ from .eligibility import eligibility
 from .forms import DinerForm, DishForm, HealthCheckForm, OrderForm, PurchaseForm, SampleForm, TierForm
 from .models import (
     Delivery,
-    DeliveryRoute,
     DeliveryRun,
     Diner,
     HealthCheck,
@@ -620,7 +619,3 @@ def tiers(request):
                 apply_errors(form, exc)
     return render(request, "canteen/tiers.html", {"rules": rules, "form": form, "county": county,
                                                   "slot_labels": dict(Slot.choices)})
-
-
-def route_for(canteen) -> DeliveryRoute | None:
-    return canteen.routes.first()
