@@ -154,12 +154,12 @@ def extend(*, rng, logins):
                 people = by_canteen[c.pk]
                 delivered = {d.pk for d in people if d.delivery}
                 for d in people:
-                    if d.pk in delivered or rng.random() > 0.33:
+                    if d.pk in delivered or rng.random() > 0.3:
                         continue
                     meals.append(_meal(c, d, day, "lunch", _at(day, 11, rng.randint(5, 55), tz), tier[d.pk]))
-                    if rng.random() < 0.25:
+                    if rng.random() < 0.2:
                         meals.append(_meal(c, d, day, "dinner", _at(day, 17, rng.randint(5, 55), tz), tier[d.pk]))
-                for _ in range(rng.randint(2, 6)):
+                for _ in range(rng.randint(1, 4)):
                     meals.append(_meal(c, None, day, "lunch", _at(day, 12, rng.randint(0, 50), tz), (None, "")))
                 runs.append((routes[ci], day))
                 if not (ci == 2 and day in gap_days):
