@@ -5,6 +5,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from linli.activities.api import register as register_activities
+from linli.canteen.api import register as register_canteen
 from linli.cases.api import register as register_cases
 from linli.classroom.api import register as register_classroom
 from linli.coverage.api import register as register_coverage
@@ -17,9 +18,20 @@ from linli.places.api import register as register_places
 from linli.volunteers.api import register as register_volunteers
 
 router = DefaultRouter()
-for register in (register_divisions, register_places, register_people, register_orgs,
-                 register_activities, register_volunteers, register_cases, register_grids, register_coverage,
-                 register_classroom, register_notifications):
+for register in (
+    register_divisions,
+    register_places,
+    register_people,
+    register_orgs,
+    register_activities,
+    register_volunteers,
+    register_cases,
+    register_grids,
+    register_coverage,
+    register_classroom,
+    register_notifications,
+    register_canteen,
+):
     register(router)
 
 urlpatterns = [

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "linli.classroom",
     "linli.notifications",
     "linli.public",
+    "linli.canteen",
     "linli.demo",
 ]
 
@@ -208,8 +209,10 @@ SPECTACULAR_SETTINGS = {
             ("grids", "Campaign", "Method"), ("grids", "RegisterImport", "Status"),
             ("people", "Membership", "Relation"), ("places", "Booking", "Status"),
             ("volunteers", "ShiftSignup", "Status"), ("volunteers", "ServiceRecord", "Status"),
+            ("canteen", "Order", "Status"), ("canteen", "Order", "Channel"), ("canteen", "Meal", "Method"),
+            ("canteen", "Delivery", "Status"), ("canteen", "Settlement", "Status"),
         ]
-    },
+    } | {"CanteenSlotEnum": "linli.canteen.models.Slot"},
 }
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
@@ -267,6 +270,12 @@ _FEATURE_SETTINGS = {
     "LINLI_CLASSROOM_UNDERSTAFFED_DAYS": int,
     "LINLI_CLASSROOM_NOTIFY_BACKEND": str,
     "LINLI_NOTIFY_BACKEND": str,
+    "LINLI_CANTEEN_ORDER_CUTOFF": str,
+    "LINLI_CANTEEN_ORDER_DAYS_AHEAD": int,
+    "LINLI_CANTEEN_SETTLEMENT_PERIOD": str,
+    "LINLI_CANTEEN_LATE_ENTRY_HOURS": int,
+    "LINLI_CANTEEN_SAMPLE_MIN_GRAMS": int,
+    "LINLI_CANTEEN_SAMPLE_KEEP_HOURS": int,
 }
 for _name, _cast in _FEATURE_SETTINGS.items():
     if os.environ.get(_name):

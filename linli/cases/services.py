@@ -424,6 +424,29 @@ def case_from_visit(*, visit, by, service: ServiceItem) -> Case:
     return case
 
 
+@transaction.atomic
+def concern_from_app(*, by, person, description: str, service: ServiceItem | None = None, address: str = "") -> Case:
+    """A concern another app raises for a resident it serves (a canteen volunteer who finds an elder
+    unwell at the door): filed in the person's community, for that community's grid worker and staff.
+    The calling service has decided that `by` may raise it; the category is the given one, else the
+    first active concern category."""
+    service = service or ServiceItem.objects.filter(kind=C, active=True).order_by("order", "code").first()
+    if service is None or service.kind != C:
+        raise ValidationError({"service": _("Choose a category of concern.")}, code="service")
+    description = (description or "").strip()[:4000]
+    if not description:
+        raise ValidationError({"description": _("Describe the matter in a few words.")})
+    now = timezone.now()
+    case = Case.objects.create(
+        kind=C, service=service, division=_community(person.division), description=description,
+        priority=Case.Priority.NORMAL, channel=Case.Channel.STAFF, reporter=by if getattr(by, "pk", None) else None,
+        person=person, address=address[:200], created_at=now, updated_at=now,
+        due_at=now + dt.timedelta(hours=conf.deadline_hours(C, Case.Priority.NORMAL)),
+        title=_default_title(service, description))
+    CaseEvent.objects.create(case=case, at=now, by=case.reporter, action="create", to_status=S.NEW, public=True)
+    return case
+
+
 def _default_title(service, description: str) -> str:
     first = description.splitlines()[0][:40] if description else ""
     return f"{service.name}：{first}" if first else service.name

@@ -17,6 +17,7 @@ ENTRIES = [
     ("residents", _("Residents"), "people:household_list", STAFF | {"grid_worker"}, "☰"),
     ("grids", _("Grids"), "grids:home", STAFF | {"grid_worker"}, "▦"),
     ("classroom", _("Classroom"), "classroom:home", STAFF | {"site_manager", "tutor", "resident"}, "✎"),
+    ("canteen", _("Canteen"), "canteen:home", STAFF | {"site_manager", "grid_worker", "volunteer", "resident"}, "♨"),
     ("coverage", _("15-min circle"), "coverage:index", STAFF | {"site_manager", "grid_worker"}, "◎"),
     ("map", _("Map"), "core:map", None, "◉"),
 ]

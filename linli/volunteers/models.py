@@ -163,6 +163,7 @@ class ServiceRecord(models.Model):
         REVERSAL = "reversal", _("Reversal")
         ORDER = "order", _("Resident's order")
         CLASSROOM = "classroom", _("Four-thirty classroom session")
+        CANTEEN = "canteen", _("Elderly canteen meal delivery")
 
     volunteer = models.ForeignKey(Volunteer, verbose_name=_("volunteer"), on_delete=models.PROTECT,
                                   related_name="records")

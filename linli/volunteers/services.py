@@ -233,7 +233,7 @@ def signup_mark_no_show(*, signup: ShiftSignup, by) -> ShiftSignup:
 # Service records ----------------------------------------------------------------------------------
 
 # The sources other apps record through service_record_from; the others are written here only.
-FROM_OTHER_APPS = (ServiceRecord.Source.ORDER, ServiceRecord.Source.CLASSROOM)
+FROM_OTHER_APPS = (ServiceRecord.Source.ORDER, ServiceRecord.Source.CLASSROOM, ServiceRecord.Source.CANTEEN)
 
 
 def _record_create(*, volunteer: Volunteer, source: str, by, content: str, start: dt.datetime, end: dt.datetime,
