@@ -13,4 +13,8 @@ class CanteenConfig(AppConfig):
         from linli.demo.generator import register_extension
 
         register_section("canteen", selectors.figures)
+        from linli.canteen.public import site_menu
+        from linli.public.blocks import register_site_block
+
+        register_site_block(order=50, template="canteen/_public_menu.html", context=site_menu)
         register_extension(demo.extend)
