@@ -19,6 +19,7 @@ urlpatterns = [
     path("grids/", include("linli.grids.urls")),
     path("coverage/", include("linli.coverage.urls")),
     path("classroom/", include("linli.classroom.urls")),
+    path("jobs/", include("linli.jobs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("linli.api_urls")),

@@ -1,5 +1,5 @@
-"""A run or siting computes in a daemon thread that dies with its process (a restart, a deploy). One
-silent for RUN_STALE_AFTER shows as failed and interrupted on the page and in the API, does not block a
+"""A run or siting computes in a job worker that may die (a restart, a deploy); its job is retried and
+takes the run over (linli/jobs/tests). One silent for RUN_STALE_AFTER shows as failed and interrupted on the page and in the API, does not block a
 new one, and the dead thread's late writes never overwrite what came after; a live one beats."""
 
 import datetime as dt
@@ -15,6 +15,8 @@ from django.utils import timezone
 from linli.accounts.models import Role
 from linli.coverage import services
 from linli.coverage.models import CoverageRun
+from linli.jobs.models import Job
+from linli.jobs.testing import run_queued
 
 from .conftest import center, household
 
@@ -195,7 +197,7 @@ def test_a_dead_sitings_late_write_does_not_overwrite_the_siting_asked_after_it(
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("what", ["run", "siting"])
-def test_a_real_thread_beats_through_a_step_longer_than_the_stale_period(monkeypatch, settings, network, county,
+def test_a_job_beats_through_a_step_longer_than_the_stale_period(monkeypatch, settings, network, county,
                                                                           what):
     center(county["A"], 0, 0)
     household(county["A1"], 100, 0)
@@ -215,14 +217,10 @@ def test_a_real_thread_beats_through_a_step_longer_than_the_stale_period(monkeyp
     monkeypatch.setattr(services.engine, step, slow)
     if what == "run":
         run = services.coverage_run(network=network, division=county["county"], background=True)
-        name = f"coverage-coverage_run_execute-{run.pk}"
     else:
         services.coverage_site(run=run, k=1, candidates="nodes", background=True)
-        name = f"coverage-coverage_site_execute-{run.pk}"
-    worker = next((t for t in threading.enumerate() if t.name == name), None)
-    assert worker is not None
-    worker.join(timeout=60)
-    assert not worker.is_alive()
+    [job] = run_queued()  # the worker's code, in this thread (the patched engine is only here)
+    assert job.status == Job.Status.DONE and job.key == f"coverage.run:{run.pk}"
     run.refresh_from_db()
     assert seen == [0]
     if what == "run":
