@@ -23,8 +23,19 @@ TASK_LABELS = {
 }
 
 
+def _what(label: str) -> str:
+    from django.apps import apps
+
+    try:
+        return str(apps.get_model(label)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return label or "?"
+
+
 def message(key: str, params: dict) -> str:
     template = MESSAGES.get(key, MESSAGES["exception"])
+    if key == "vanished":
+        params = {**params, "what": _what(params.get("model", ""))}
     try:
         return str(template) % {"what": "", "attempt": "", "allowed": "", "kind": key, "task": "", "text": "",
                                 **(params or {})}

@@ -103,15 +103,15 @@ def run_one(job: Job, *, heartbeat: bool = True) -> Job:
         try:
             fn = import_string(job.task)
         except ImportError:
-            _finish(job, status=Job.Status.FAILED, error_key="unknown_task", error_params={"task": job.task})
-            return job
+            raise JobError("unknown_task", task=job.task) from None
         result = fn(**(job.params or {}))
         _finish(job, status=Job.Status.DONE, progress=100, result=result if _jsonable(result) else None,
                 error_key="", error_params={}, error_detail="")
     except Cancelled:
         _finish(job, status=Job.Status.CANCELLED)
     except ObjectDoesNotExist as exc:  # the record is gone: trying again would fail again
-        _finish(job, status=Job.Status.FAILED, error_key="vanished", error_params={"what": str(exc)[:300]})
+        _finish(job, status=Job.Status.FAILED, error_key="vanished", error_params={"model": _model_of(exc)},
+                error_detail=str(exc)[:2000])
     except JobError as exc:
         _finish(job, status=Job.Status.FAILED, error_key=exc.key, error_params=exc.params)
     except Exception as exc:
@@ -127,6 +127,12 @@ def run_one(job: Job, *, heartbeat: bool = True) -> Job:
             beat.join()
     job.refresh_from_db()
     return job
+
+
+def _model_of(exc: ObjectDoesNotExist) -> str:
+    from django.apps import apps
+
+    return next((m._meta.label for m in apps.get_models() if type(exc) is m.DoesNotExist), "")
 
 
 def _jsonable(value) -> bool:
