@@ -74,7 +74,7 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_retry_imports_exactly
 
 def test_a_batch_of_jobs_shared_by_two_workers_runs_once_each(procs, tmp_path):
     out = tmp_path / "ran.txt"
-    jobs = [services.enqueue("linli.jobs.testing.append_line", path=str(out), line=f"job{i}", sleep=0.05)
+    jobs = [services.enqueue("linli.jobs.testing.append_line", path=str(out), line=f"job{i}", sleep=0.3)
             for i in range(40)]
     workers = [procs.worker("a"), procs.worker("b")]
     wait_for(lambda: Job.objects.filter(status=Job.Status.DONE).count() == 40, timeout=120,
