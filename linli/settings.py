@@ -151,6 +151,11 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = DATA_DIR / "media"
+# Uploaded files on storage every app node sees (docs/deployment.md): the shared MEDIA_ROOT by default,
+# or e.g. LINLI_MEDIA_STORAGE=storages.backends.s3.S3Storage with LINLI_MEDIA_STORAGE_OPTIONS as JSON.
+if env.str("LINLI_MEDIA_STORAGE", default=""):
+    STORAGES["default"] = {"BACKEND": env.str("LINLI_MEDIA_STORAGE"),
+                           "OPTIONS": env.json("LINLI_MEDIA_STORAGE_OPTIONS", default={})}
 MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
