@@ -196,7 +196,11 @@ def work(*, name: str | None = None, once: bool = False, exit_with_parent: bool 
             stopping.wait(poll)
             continue
         if job is not None:
-            run_one(job)
+            try:
+                run_one(job)
+            except DatabaseError:  # the outcome could not be written: the reaper gives the job back
+                log.exception("worker %s lost the database while finishing job %s", name, job.pk)
+                connection.close()
             ran += 1
             close_old_connections()
             continue
