@@ -228,3 +228,46 @@ def test_a_job_beats_through_a_step_longer_than_the_stale_period(monkeypatch, se
     else:
         assert run.siting_status == CoverageRun.Status.FINISHED and not run.siting_interrupted, run.siting_error
     assert not any(t.name.endswith("-heartbeat") for t in threading.enumerate())
+
+
+def test_the_retry_of_a_job_whose_worker_died_takes_the_run_over(settings, network, county):
+    from linli.jobs import worker
+
+    center(county["A"], 0, 0)
+    household(county["A1"], 100, 0)
+    settings.LINLI_COVERAGE_INLINE = False
+    run = services.coverage_run(network=network, division=county["county"], background=True)
+    job = worker.claim("doomed")  # the first worker claims the job and the run, then dies
+    dead_claim = timezone.now() - dt.timedelta(minutes=3)
+    CoverageRun.objects.filter(pk=run.pk).update(status=CoverageRun.Status.RUNNING, progress=40,
+                                                 started_at=dead_claim, updated_at=dead_claim)
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=dead_claim)
+    assert worker.reap() == 1 and services.coverage_runs_interrupt_stale() == 0  # retried, not interrupted
+    [retry] = run_queued(due_at=timezone.now() + dt.timedelta(minutes=5))
+    run.refresh_from_db()
+    assert retry.attempts == 2 and retry.status == Job.Status.DONE
+    assert run.status == CoverageRun.Status.FINISHED and not run.interrupted and run.progress == 100
+    # The dead attempt's claim (its start time) no longer matches: its late writes go nowhere.
+    assert not CoverageRun.objects.filter(pk=run.pk, status=CoverageRun.Status.RUNNING, started_at=dead_claim).exists()
+
+
+def test_a_run_already_finished_is_left_alone_by_a_second_run_of_its_job(finished):
+    from linli.jobs.services import Running, _current
+
+    before = (finished.status, finished.finished_at, finished.figures)
+    token = _current.set(Running(job_id=0, attempt=2))  # as inside a retry
+    try:
+        services.coverage_run_execute(finished.pk)
+    finally:
+        _current.reset(token)
+    finished.refresh_from_db()
+    assert (finished.status, finished.finished_at, finished.figures) == before
+
+
+def test_a_deleted_run_fails_its_job_once(settings, network, county):
+    settings.LINLI_COVERAGE_INLINE = False
+    run = services.coverage_run(network=network, division=county["county"], background=True)
+    CoverageRun.objects.filter(pk=run.pk).delete()
+    [ran] = run_queued()
+    assert ran.status == Job.Status.FAILED and ran.error_key == "vanished"
+    assert run_queued(due_at=timezone.now() + dt.timedelta(hours=1)) == []
