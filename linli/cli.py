@@ -89,7 +89,9 @@ def _supervise(server_args: list[str] | None, job_workers: int) -> int:
                 c.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 c.kill()
-    return next((c.returncode for c in children if c.returncode), 0)
+    if stop["signal"] is not None:
+        return 0  # asked to stop: children ended by our SIGTERM (even mid start-up) are a clean stop
+    return next((c.returncode for c in children if c.returncode), 0) & 0xFF or 1
 
 
 def cmd_demo(opts):
