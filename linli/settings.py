@@ -258,7 +258,7 @@ for _name, _cast in _FEATURE_SETTINGS.items():
 # Each slot runs once however many workers run; an entry set to None is off.
 LINLI_SCHEDULE = {
     "classroom_late_pickup_scan": {"task": "linli.classroom.services.late_pickup_scan", "every": 60,
-                                   "hours": "11:00-22:00"},
+                                   "hours": "07:00-22:00"},
     "shift_reminders": {"task": "linli.volunteers.services.shift_reminders_send", "every": 15 * 60},
     "classroom_retention": {"task": "linli.classroom.services.anonymise_expired", "at": "02:30"},
     "coverage_stale_runs": {"task": "linli.coverage.services.coverage_runs_interrupt_stale", "every": 5 * 60},

@@ -17,5 +17,5 @@ if os.environ.get("LINLI_TEST_SCHEDULE"):  # worker processes started by the job
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: the job tests start real worker processes, which must see the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-linli.sqlite3")}  # noqa: F405
-    # A test database need not survive a power cut: no fsync (creating it is then as fast as in memory).
+    # A test database need not survive a power cut: no fsync (creating it takes little longer than in memory).
     DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"  # noqa: F405
