@@ -6,6 +6,8 @@
     linli createadmin     create a superuser (asks for a password, or --password)
     linli check           Django's system checks (add --deploy for production settings)
     linli stats [--json]  the county's headline figures, computed from records
+    linli worker          run background-job workers (any number, on any number of machines)
+    linli jobs            list the schedule and the recent background jobs
     linli compilemessages compile translations (.po → .mo) without GNU gettext
     linli manage ...      any other Django management command
 """
@@ -13,6 +15,8 @@
 import argparse
 import json
 import os
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -41,13 +45,53 @@ def compile_messages() -> int:
     return count
 
 
-def _serve(bind: str, workers: int) -> None:
+def _serve(bind: str, workers: int, job_workers: int = 0) -> None:
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
     args = [sys.executable, "-m", "gunicorn", "linli.wsgi:application", "--bind", bind,
             "--workers", str(workers), "--access-logfile", "-", "--timeout", "60"]
-    os.execv(sys.executable, args)
+    if not job_workers:
+        os.execv(sys.executable, args)
+    sys.exit(_supervise(args, job_workers))
+
+
+def _worker_args(*extra) -> list[str]:
+    return [sys.executable, "-m", "linli.cli", "manage", "jobs_worker", *extra]
+
+
+def _supervise(server_args: list[str] | None, job_workers: int) -> int:
+    """Run gunicorn (if given) and `job_workers` job workers side by side; when one of them ends or a
+    signal comes, stop them all. The workers also stop by themselves if this process dies."""
+    children = [subprocess.Popen(_worker_args("--exit-with-parent")) for _ in range(job_workers)]
+    server = subprocess.Popen(server_args) if server_args else None
+    if server:
+        children.append(server)
+    stop = {"signal": None}
+
+    def forward(signum, frame):
+        stop["signal"] = signum
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, forward)
+    import time
+
+    try:
+        while stop["signal"] is None and all(c.poll() is None for c in children):
+            time.sleep(0.5)
+    finally:
+        for c in children:
+            if c.poll() is None:
+                c.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        for c in children:
+            try:
+                c.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                c.kill()
+    if stop["signal"] is not None:
+        return 0  # asked to stop: children ended by our SIGTERM (even mid start-up) are a clean stop
+    return next((c.returncode for c in children if c.returncode), 0) & 0xFF or 1
 
 
 def cmd_demo(opts):
@@ -70,7 +114,7 @@ def cmd_demo(opts):
     _print_figures()
     _print_logins(logins, opts.bind)
     if not opts.no_serve:
-        _serve(opts.bind, opts.workers)
+        _serve(opts.bind, opts.workers, opts.job_workers)
 
 
 def _erase_database():
@@ -128,7 +172,23 @@ def cmd_stats(opts):
 
 def cmd_serve(opts):
     _setup()
-    _serve(opts.bind, opts.workers)
+    _serve(opts.bind, opts.workers, opts.job_workers)
+
+
+def cmd_worker(opts):
+    if opts.processes > 1:
+        sys.exit(_supervise(None, opts.processes))
+    _setup()
+    from django.core.management import call_command
+
+    call_command("jobs_worker", once=opts.once)
+
+
+def cmd_jobs(opts):
+    _setup()
+    from django.core.management import call_command
+
+    call_command("jobs", limit=opts.limit)
 
 
 def cmd_migrate(opts):
@@ -178,11 +238,21 @@ def main(argv=None):
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--reset", action="store_true", help="erase the database and rebuild the demo county")
     p.add_argument("--no-serve", action="store_true", help="build and print, do not serve")
+    p.add_argument("--job-workers", type=int, default=2, help="background-job workers beside gunicorn")
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("serve", help="serve with gunicorn")
     p.add_argument("--bind", default="127.0.0.1:8000")
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--job-workers", type=int, default=0,
+                   help="also run this many job workers (production runs `linli worker` on its own)")
     p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("worker", help="run background-job workers")
+    p.add_argument("--processes", type=int, default=1, help="worker processes on this machine")
+    p.add_argument("--once", action="store_true", help="run what is due, then stop")
+    p.set_defaults(func=cmd_worker)
+    p = sub.add_parser("jobs", help="list the schedule and recent background jobs")
+    p.add_argument("--limit", type=int, default=20)
+    p.set_defaults(func=cmd_jobs)
     sub.add_parser("migrate", help="apply migrations").set_defaults(func=cmd_migrate)
     p = sub.add_parser("createadmin", help="create a superuser")
     p.add_argument("--username", default="admin")

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "linli.notifications",
     "linli.public",
     "linli.canteen",
+    "linli.jobs",
     "linli.demo",
 ]
 
@@ -156,6 +157,11 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = DATA_DIR / "media"
+# Uploaded files on storage every app node sees (docs/deployment.md): the shared MEDIA_ROOT by default,
+# or e.g. LINLI_MEDIA_STORAGE=storages.backends.s3.S3Storage with LINLI_MEDIA_STORAGE_OPTIONS as JSON.
+if env.str("LINLI_MEDIA_STORAGE", default=""):
+    STORAGES["default"] = {"BACKEND": env.str("LINLI_MEDIA_STORAGE"),
+                           "OPTIONS": env.json("LINLI_MEDIA_STORAGE_OPTIONS", default={})}
 MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -280,3 +286,22 @@ _FEATURE_SETTINGS = {
 for _name, _cast in _FEATURE_SETTINGS.items():
     if os.environ.get(_name):
         globals()[_name] = _cast(os.environ[_name])
+
+# The schedule inside the app (docs/guide/jobs.md): name → {"task": dotted path of a plain function,
+# "every": seconds | "at": "HH:MM" (local, daily), optional "hours": "HH:MM-HH:MM", "params": {...}}.
+# Each slot runs once however many workers run; an entry set to None is off.
+LINLI_SCHEDULE = {
+    "classroom_late_pickup_scan": {"task": "linli.classroom.services.late_pickup_scan", "every": 60,
+                                   "hours": "07:00-22:00"},
+    "shift_reminders": {"task": "linli.volunteers.services.shift_reminders_send", "every": 15 * 60},
+    "classroom_retention": {"task": "linli.classroom.services.anonymise_expired", "at": "02:30"},
+    "coverage_stale_runs": {"task": "linli.coverage.services.coverage_runs_interrupt_stale", "every": 5 * 60},
+    "jobs_prune": {"task": "linli.jobs.services.jobs_prune", "at": "03:30"},
+    "notification_deliveries": {"task": "linli.notifications.services.deliveries_send_due", "every": 60},
+    "activity_reminders": {"task": "linli.activities.services.activity_reminders_send", "every": 60 * 60},
+    "cases_overdue": {"task": "linli.cases.services.cases_overdue_notify", "at": "08:00"},
+    "care_visits_overdue": {"task": "linli.grids.services.care_visits_overdue_notify", "at": "08:00"},
+    # --- entries wired at merge time (their functions come with other branches) ---
+    # "rollups": {"task": "linli.core.rollups.refresh_all", "every": 5 * 60},
+    # "backup": {"task": "…", "at": "01:30"},
+}

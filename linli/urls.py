@@ -22,6 +22,7 @@ urlpatterns = [
     path("notifications/", include("linli.notifications.urls")),
     path("p/", include("linli.public.urls")),
     path("canteen/", include("linli.canteen.urls")),
+    path("jobs/", include("linli.jobs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("linli.api_urls")),

@@ -20,6 +20,7 @@ ENTRIES = [
     ("canteen", _("Canteen"), "canteen:home", STAFF | {"site_manager", "grid_worker", "volunteer", "resident"}, "♨"),
     ("coverage", _("15-min circle"), "coverage:index", STAFF | {"site_manager", "grid_worker"}, "◎"),
     ("map", _("Map"), "core:map", None, "◉"),
+    ("jobs", _("Background jobs"), "jobs:list", STAFF, "⚙"),
 ]
 BOTTOM = [  # the first role the user holds decides their bottom bar
     (STAFF, ["home", "activities", "cases", "residents"]),

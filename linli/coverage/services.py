@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,6 +47,7 @@ from linli.core.scoping import has_role_over
 from linli.coverage import engine
 from linli.coverage.models import CoverageRun, StreetNetwork, network_dir
 from linli.divisions.models import Division
+from linli.jobs import services as jobs
 from linli.people.models import Household, Membership
 from linli.places.models import OpeningException, OpeningHours, Room, Site
 
@@ -59,9 +60,11 @@ MAX_CLUSTERS = 50
 NODE_CANDIDATE_CELL_M = 150.0
 SITING_TIME_LIMIT_S = 30.0
 CANDIDATE_KINDS = ("sites", "nodes")
-# Runs and sitings compute in a daemon thread of the web process, which a restart or deploy kills
-# without a word. The thread touches updated_at at each progress step and every HEARTBEAT_EVERY while a
-# long step runs (the siting solver may take minutes), so silence for RUN_STALE_AFTER means it is dead.
+# Runs and sitings compute in a job worker (linli.jobs), which a restart or a deploy may kill. The work
+# touches updated_at at each progress step and every HEARTBEAT_EVERY while a long step runs (the siting
+# solver may take minutes), so silence for RUN_STALE_AFTER means it is dead. The job is retried well
+# before that (LINLI_JOBS_STALE_SECONDS, 2 minutes) and its retry takes the run over; only a run whose
+# job gave up is marked interrupted (docs/decisions/0007).
 RUN_STALE_AFTER = dt.timedelta(minutes=10)
 HEARTBEAT_EVERY = dt.timedelta(seconds=30)
 
@@ -277,27 +280,19 @@ def coverage_run(*, network: StreetNetwork | None, division: Division, function:
         at_label=open_at.label if open_at else "", at_weekdays=list(open_at.weekdays) if open_at else [],
         at_date=open_at.date if open_at else None, at_time=open_at.time if open_at else None, created_by=by,
     )
-    if _dispatch(coverage_run_execute, run.pk, background):
+    if _dispatch(coverage_run_execute, run.pk, background, by=by, division=division):
         run.refresh_from_db()
     return run
 
 
-def _dispatch(fn, pk: int, background: bool) -> bool:
-    """Run ``fn(pk)`` now (True) or in a thread once the transaction commits (False)."""
+def _dispatch(fn, pk: int, background: bool, *, by=None, division=None) -> bool:
+    """Run ``fn(pk)`` now (True) or queue it for a job worker (False); the job becomes visible to the
+    workers when the caller's transaction commits."""
     if background and not _inline():
-        transaction.on_commit(lambda: threading.Thread(target=_in_thread, args=(fn, pk), daemon=True,
-                                                       name=f"coverage-{fn.__name__}-{pk}").start())
+        jobs.enqueue(f"{__name__}.{fn.__name__}", by=by, division=division, key=f"coverage.run:{pk}", pk=pk)
         return False
     fn(pk)
     return True
-
-
-def _in_thread(fn, pk: int) -> None:
-    close_old_connections()
-    try:
-        fn(pk)
-    finally:
-        connection.close()
 
 
 def coverage_runs_interrupt_stale() -> int:
@@ -330,6 +325,9 @@ def _beat(claim, **fields) -> None:
     """Record progress and a sign of life while the claim stands; stop the work when it is gone."""
     if not claim.update(updated_at=timezone.now(), **fields):
         raise _ClaimLost
+    for name in ("progress", "siting_progress"):
+        if name in fields:
+            jobs.progress(fields[name])  # the job's row too, for the jobs page
 
 
 @contextmanager
@@ -433,20 +431,28 @@ def _round_coords(geometry):
 
 def coverage_run_execute(pk: int) -> None:
     """Compute a run (status, progress, results on the record); a failure is recorded, not raised.
-    Every write is guarded by the claim (status "running"): once the run is marked interrupted, this
-    thread stops at its next step and writes nothing."""
+    Every write is guarded by the claim (status "running" since this start): once the run is marked
+    interrupted, or taken over by a retry of its job, this attempt stops at its next step and writes
+    nothing. A job retry (its worker died) takes over a run still "running"; a run already over, or
+    marked interrupted, is left as it is (a second run changes nothing)."""
     now = timezone.now()
-    updated = CoverageRun.objects.filter(pk=pk, status=CoverageRun.Status.PENDING).update(
+    claimable = [CoverageRun.Status.PENDING, *([CoverageRun.Status.RUNNING] if jobs.is_retry() else [])]
+    updated = CoverageRun.objects.filter(pk=pk, status__in=claimable).update(
         status=CoverageRun.Status.RUNNING, started_at=now, progress=2, updated_at=now)
     if not updated:
+        CoverageRun.objects.only("pk").get(pk=pk)  # a deleted run fails the job visibly, once
         return
-    claim = CoverageRun.objects.filter(pk=pk, status=CoverageRun.Status.RUNNING)
+    claim = CoverageRun.objects.filter(pk=pk, status=CoverageRun.Status.RUNNING, started_at=now)
     run = CoverageRun.objects.select_related("network__division", "division").get(pk=pk)
     try:
         with _heartbeat(claim):
             _compute(run, claim)
     except _ClaimLost:
         log.warning("coverage run %s was marked interrupted while it computed; its result is dropped", pk)
+    except jobs.Cancelled:
+        claim.update(status=CoverageRun.Status.FAILED, error=_("The run was cancelled."), finished_at=timezone.now(),
+                     updated_at=timezone.now())
+        raise
     except Exception as exc:  # recorded on the run for the page and the API; the thread must not die silently
         log.exception("coverage run %s failed", pk)
         message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
@@ -668,7 +674,7 @@ def coverage_site(*, run: CoverageRun, k, candidates: str = "sites", by=None,
             siting_started_at=None, siting={"k": k, "candidates": candidates, "time_limit_s": time_limit_s},
             updated_at=timezone.now()):
         raise ValidationError(_("A siting for this run is already being computed."))
-    _dispatch(coverage_site_execute, run.pk, background)
+    _dispatch(coverage_site_execute, run.pk, background, by=by, division=run.division)
     run.refresh_from_db()
     return run
 
@@ -678,9 +684,11 @@ def coverage_site_execute(pk: int) -> None:
     its start time and writes only while that claim stands, so after an interruption a newer siting
     of the same run is never overwritten by this one."""
     claimed_at = timezone.now()
-    if not CoverageRun.objects.filter(pk=pk, siting_status=CoverageRun.Status.PENDING).update(
+    claimable = [CoverageRun.Status.PENDING, *([CoverageRun.Status.RUNNING] if jobs.is_retry() else [])]
+    if not CoverageRun.objects.filter(pk=pk, siting_status__in=claimable).update(
             siting_status=CoverageRun.Status.RUNNING, siting_progress=5, siting_started_at=claimed_at,
             updated_at=claimed_at):
+        CoverageRun.objects.only("pk").get(pk=pk)
         return
     claim = CoverageRun.objects.filter(pk=pk, siting_status=CoverageRun.Status.RUNNING, siting_started_at=claimed_at)
     run = CoverageRun.objects.select_related("network__division", "division").get(pk=pk)
@@ -689,6 +697,10 @@ def coverage_site_execute(pk: int) -> None:
             _site(run, claim)
     except _ClaimLost:
         log.warning("siting for coverage run %s was marked interrupted while it computed; its result is dropped", pk)
+    except jobs.Cancelled:
+        claim.update(siting_status=CoverageRun.Status.FAILED, siting_error=_("The siting was cancelled."),
+                     updated_at=timezone.now())
+        raise
     except Exception as exc:  # recorded on the run, as for coverage runs
         log.exception("siting for coverage run %s failed", pk)
         message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, IntegrityError, close_old_connections, connection, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,9 @@ from linli.core.scoping import forget_grants, has_role_over
 from linli.divisions.models import Division
 from linli.grids import geometry, imports
 from linli.grids.models import Campaign, GridAssignment, Reach, RegisterImport, Visit
+from linli.jobs import services as jobs
+from linli.jobs.models import Job
+from linli.jobs.selectors import job_for
 from linli.people import services as people_services
 from linli.people.models import Household, Person
 
@@ -432,17 +435,17 @@ def register_import_discard(*, by, register_import: RegisterImport) -> RegisterI
 
 # Register import in the background ------------------------------------------------------------------
 # A community's ledger (5,000–8,000 persons, 10–22 ms each) takes longer than the web worker's 60 s
-# timeout, so the page claims the import and a daemon thread in the same process commits it.
+# timeout, so the page claims the import and a job worker (linli.jobs) commits it. A worker that dies
+# mid-commit loses its transaction (nothing written); the job's retry commits under the same claim.
 
 IMPORT_PROGRESS_READ = 5  # the file has been read and checked again
 IMPORT_PROGRESS_EVERY = 100  # rows between progress updates
 IMPORT_STALE_AFTER = dt.timedelta(minutes=10)
 
 # The live percentage of the commits running in this process: {import pk: (percent, last update)}.
-# Not in the database: the commit's one transaction holds SQLite's write lock (IMMEDIATE) from its
-# start, so a second connection could not write progress until the end, and rows written inside the
-# transaction are invisible to others. The thread runs in the process of the request that started it;
-# a poll answered by another worker process shows the bar without a percentage. The database status
+# Other processes (the page's) read the job's progress, which the worker's heartbeat writes from its
+# own connection; on SQLite the commit's one transaction holds the write lock (IMMEDIATE) from its
+# start, so there the page shows the bar without a percentage until the end. The database status
 # stays the truth once the commit has ended.
 _PROGRESS: dict[int, tuple[int, dt.datetime]] = {}
 _PROGRESS_LOCK = threading.Lock()
@@ -456,6 +459,11 @@ def _inline() -> bool:
 def _progress_note(pk: int, percent: int) -> None:
     with _PROGRESS_LOCK:
         _PROGRESS[pk] = (percent, timezone.now())
+    jobs.progress(percent)
+
+
+def _job_key(pk: int) -> str:
+    return f"grids.import:{pk}"
 
 
 def _progress_forget(pk: int) -> None:
@@ -469,23 +477,31 @@ def register_import_progress(register_import: RegisterImport) -> int | None:
         return register_import.progress
     with _PROGRESS_LOCK:
         seen = _PROGRESS.get(register_import.pk)
-    return seen[0] if seen else None
+    if seen:
+        return seen[0]
+    job = job_for(_job_key(register_import.pk), statuses=[Job.Status.RUNNING])
+    return job.progress if job and job.progress else None
 
 
 def register_import_is_stale(register_import: RegisterImport) -> bool:
     """A commit that has shown no sign of life for IMPORT_STALE_AFTER: its process died (the transaction
-    was rolled back with it), so the import may be tried again or discarded."""
+    was rolled back with it) and its job is not about to try again, so the import may be tried again
+    or discarded."""
     if register_import.status != RegisterImport.Status.COMMITTING:
         return False
     with _PROGRESS_LOCK:
         seen = _PROGRESS.get(register_import.pk)
-    last = max(filter(None, [register_import.commit_started_at, seen[1] if seen else None]), default=None)
+    job = job_for(_job_key(register_import.pk))
+    if job is not None and job.status == Job.Status.QUEUED:
+        return False  # its retry is on the way
+    beat = job.heartbeat_at if job is not None and job.status == Job.Status.RUNNING else None
+    last = max(filter(None, [register_import.commit_started_at, seen[1] if seen else None, beat]), default=None)
     return last is None or timezone.now() - last > IMPORT_STALE_AFTER
 
 
 def register_import_commit_start(*, by, register_import: RegisterImport) -> RegisterImport:
-    """Claim a previewed import (or a stale one) for committing and start the commit in a background
-    thread; returns at once with the status "committing". A second claim while one runs is refused."""
+    """Claim a previewed import (or a stale one) for committing and queue the commit for a job worker;
+    returns at once with the status "committing". A second claim while one runs is refused."""
     if register_import.created_by_id != by.pk:
         raise PermissionDenied(_("Only the person who uploaded this file may import it."))
     try:
@@ -504,22 +520,23 @@ def register_import_commit_start(*, by, register_import: RegisterImport) -> Regi
             locked.save(update_fields=["status", "commit_started_at", "progress", "error"])
     except DatabaseError:  # the row is locked by the commit running right now
         raise _not_committable(RegisterImport.Status.COMMITTING) from None
-    args = (locked.pk, locked.commit_started_at, translation.get_language())
     if _inline():
-        register_import_commit_run(*args)
+        register_import_commit_run(locked.pk, locked.commit_started_at, translation.get_language())
     else:
-        transaction.on_commit(lambda: threading.Thread(target=_commit_in_thread, args=args, daemon=True,
-                                                       name=f"grids-import-{locked.pk}").start())
+        # The job is part of this transaction: a worker sees it once the claim is committed.
+        jobs.enqueue("linli.grids.services.register_import_commit_job", by=by,
+                     key=_job_key(locked.pk), pk=locked.pk, claimed_at=locked.commit_started_at.isoformat(),
+                     language=translation.get_language())
     locked.refresh_from_db()
     return locked
 
 
-def _commit_in_thread(pk: int, claimed_at: dt.datetime, language: str | None) -> None:
-    close_old_connections()
-    try:
-        register_import_commit_run(pk, claimed_at, language)
-    finally:
-        connection.close()
+def register_import_commit_job(*, pk: int, claimed_at: str, language: str | None = None) -> dict:
+    """The job of a claimed commit. Run again (its worker died), it commits under the same claim: the
+    dead attempt's transaction was rolled back, and rows already on the register are skipped."""
+    register_import_commit_run(pk, dt.datetime.fromisoformat(claimed_at), language)
+    imp = RegisterImport.objects.only("status").get(pk=pk)
+    return {"status": imp.status}
 
 
 def register_import_commit_run(pk: int, claimed_at: dt.datetime, language: str | None = None) -> None:
@@ -535,6 +552,9 @@ def register_import_commit_run(pk: int, claimed_at: dt.datetime, language: str |
             except (ValidationError, PermissionDenied) as exc:
                 message = " ".join(exc.messages[:20]) if isinstance(exc, ValidationError) else str(exc)
                 _commit_failed(pk, claimed_at, message)
+            except jobs.Cancelled:
+                _commit_failed(pk, claimed_at, _("The import was cancelled; nothing was imported."))
+                raise
             except Exception:
                 log.exception("register import %s failed", pk)
                 _commit_failed(pk, claimed_at, _("The import failed unexpectedly; nothing was imported. "

@@ -130,13 +130,12 @@ def already_notified(*, dedup_key: str, user_ids) -> set[int]:
 
 
 def _dispatch(delivery_ids: list[int]) -> None:
-    """Hand new deliveries over for sending, once the transaction that made them has committed.
+    """Hand new deliveries to the job queue once the transaction that made them has committed: a
+    worker sends them (`deliveries_send`), so no request waits on a gateway. Nothing else calls the
+    channels directly, and `deliveries_send_due()` (every minute) picks up whatever this misses."""
+    from linli.jobs import services as jobs
 
-    In this branch it sends synchronously, in the request. THE JOB SYSTEM REPLACES THIS BODY with an
-    enqueue of `deliveries_send(delivery_ids)` (e.g. `jobs.enqueue("notifications.send", delivery_ids)`);
-    nothing else calls the channels directly, and `deliveries_send_due()` (every minute) picks up
-    whatever this misses."""
-    deliveries_send(delivery_ids)
+    jobs.enqueue("linli.notifications.services.deliveries_send", delivery_ids=list(delivery_ids))
 
 
 def _backoff(attempts: int) -> dt.timedelta:

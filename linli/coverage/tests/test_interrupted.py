@@ -1,5 +1,5 @@
-"""A run or siting computes in a daemon thread that dies with its process (a restart, a deploy). One
-silent for RUN_STALE_AFTER shows as failed and interrupted on the page and in the API, does not block a
+"""A run or siting computes in a job worker that may die (a restart, a deploy); its job is retried and
+takes the run over (linli/jobs/tests). One silent for RUN_STALE_AFTER shows as failed and interrupted on the page and in the API, does not block a
 new one, and the dead thread's late writes never overwrite what came after; a live one beats."""
 
 import datetime as dt
@@ -15,6 +15,8 @@ from django.utils import timezone
 from linli.accounts.models import Role
 from linli.coverage import services
 from linli.coverage.models import CoverageRun
+from linli.jobs.models import Job
+from linli.jobs.testing import run_queued
 
 from .conftest import center, household
 
@@ -195,7 +197,7 @@ def test_a_dead_sitings_late_write_does_not_overwrite_the_siting_asked_after_it(
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("what", ["run", "siting"])
-def test_a_real_thread_beats_through_a_step_longer_than_the_stale_period(monkeypatch, settings, network, county,
+def test_a_job_beats_through_a_step_longer_than_the_stale_period(monkeypatch, settings, network, county,
                                                                           what):
     center(county["A"], 0, 0)
     household(county["A1"], 100, 0)
@@ -215,14 +217,10 @@ def test_a_real_thread_beats_through_a_step_longer_than_the_stale_period(monkeyp
     monkeypatch.setattr(services.engine, step, slow)
     if what == "run":
         run = services.coverage_run(network=network, division=county["county"], background=True)
-        name = f"coverage-coverage_run_execute-{run.pk}"
     else:
         services.coverage_site(run=run, k=1, candidates="nodes", background=True)
-        name = f"coverage-coverage_site_execute-{run.pk}"
-    worker = next((t for t in threading.enumerate() if t.name == name), None)
-    assert worker is not None
-    worker.join(timeout=60)
-    assert not worker.is_alive()
+    [job] = run_queued()  # the worker's code, in this thread (the patched engine is only here)
+    assert job.status == Job.Status.DONE and job.key == f"coverage.run:{run.pk}"
     run.refresh_from_db()
     assert seen == [0]
     if what == "run":
@@ -230,3 +228,46 @@ def test_a_real_thread_beats_through_a_step_longer_than_the_stale_period(monkeyp
     else:
         assert run.siting_status == CoverageRun.Status.FINISHED and not run.siting_interrupted, run.siting_error
     assert not any(t.name.endswith("-heartbeat") for t in threading.enumerate())
+
+
+def test_the_retry_of_a_job_whose_worker_died_takes_the_run_over(settings, network, county):
+    from linli.jobs import worker
+
+    center(county["A"], 0, 0)
+    household(county["A1"], 100, 0)
+    settings.LINLI_COVERAGE_INLINE = False
+    run = services.coverage_run(network=network, division=county["county"], background=True)
+    job = worker.claim("doomed")  # the first worker claims the job and the run, then dies
+    dead_claim = timezone.now() - dt.timedelta(minutes=3)
+    CoverageRun.objects.filter(pk=run.pk).update(status=CoverageRun.Status.RUNNING, progress=40,
+                                                 started_at=dead_claim, updated_at=dead_claim)
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=dead_claim)
+    assert worker.reap() == 1 and services.coverage_runs_interrupt_stale() == 0  # retried, not interrupted
+    [retry] = run_queued(due_at=timezone.now() + dt.timedelta(minutes=5))
+    run.refresh_from_db()
+    assert retry.attempts == 2 and retry.status == Job.Status.DONE
+    assert run.status == CoverageRun.Status.FINISHED and not run.interrupted and run.progress == 100
+    # The dead attempt's claim (its start time) no longer matches: its late writes go nowhere.
+    assert not CoverageRun.objects.filter(pk=run.pk, status=CoverageRun.Status.RUNNING, started_at=dead_claim).exists()
+
+
+def test_a_run_already_finished_is_left_alone_by_a_second_run_of_its_job(finished):
+    from linli.jobs.services import Running, _current
+
+    before = (finished.status, finished.finished_at, finished.figures)
+    token = _current.set(Running(job_id=0, attempt=2))  # as inside a retry
+    try:
+        services.coverage_run_execute(finished.pk)
+    finally:
+        _current.reset(token)
+    finished.refresh_from_db()
+    assert (finished.status, finished.finished_at, finished.figures) == before
+
+
+def test_a_deleted_run_fails_its_job_once(settings, network, county):
+    settings.LINLI_COVERAGE_INLINE = False
+    run = services.coverage_run(network=network, division=county["county"], background=True)
+    CoverageRun.objects.filter(pk=run.pk).delete()
+    [ran] = run_queued()
+    assert ran.status == Job.Status.FAILED and ran.error_key == "vanished"
+    assert run_queued(due_at=timezone.now() + dt.timedelta(hours=1)) == []

@@ -1,9 +1,8 @@
-"""The register import commits in a background thread: the page returns at once and polls a progress
+"""The register import commits in a job worker: the page returns at once and polls a progress
 bar; the commit is still all or nothing; a second commit while one runs is refused; a commit whose
 process died may be tried again; only the uploader sees the progress."""
 
 import datetime as dt
-import threading
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -14,6 +13,8 @@ from django.utils import timezone
 from linli.core import idcard
 from linli.grids import services
 from linli.grids.models import RegisterImport
+from linli.jobs.models import Job
+from linli.jobs.testing import run_queued
 from linli.people import services as people_services
 from linli.people.models import Household, Membership, Person
 
@@ -194,17 +195,34 @@ def test_a_dead_claim_does_not_undo_a_retry(keeper):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_background_thread_commits_the_import(keeper, settings):
+def test_the_commit_is_a_job_that_a_worker_runs(keeper, settings):
     settings.LINLI_GRIDS_IMPORT_INLINE = False
     imp = previewed(keeper, n=120)
     before = register_counts()
     claimed = services.register_import_commit_start(by=keeper, register_import=imp)
-    assert claimed.status in (RegisterImport.Status.COMMITTING, RegisterImport.Status.COMMITTED)
-    worker = next((t for t in threading.enumerate() if t.name == f"grids-import-{imp.pk}"), None)
-    if worker is not None:  # else it has already finished
-        worker.join(timeout=60)
-        assert not worker.is_alive()
+    assert claimed.status == RegisterImport.Status.COMMITTING and register_counts() == before  # not in the request
+    job = Job.objects.get(key=f"grids.import:{imp.pk}")
+    assert job.status == Job.Status.QUEUED and job.created_by == keeper
+    [ran] = run_queued()
     imp.refresh_from_db()
     assert imp.status == RegisterImport.Status.COMMITTED, imp.error
     assert register_counts() == (before[0] + 120, before[1] + 120, before[2] + 120)
+    assert ran.status == Job.Status.DONE and ran.progress == 100 and ran.result == {"status": "committed"}
     assert services.register_import_progress(imp) == 100 and imp.pk not in services._PROGRESS
+
+
+def test_the_page_shows_the_jobs_progress_from_another_process(keeper):
+    imp = committing(previewed(keeper))
+    Job.objects.create(task="linli.grids.services.register_import_commit_job", key=f"grids.import:{imp.pk}",
+                       status=Job.Status.RUNNING, progress=63, heartbeat_at=timezone.now())
+    assert "63%" in client_for(keeper).get(reverse("grids:import_progress", args=[imp.pk])).content.decode()
+
+
+def test_a_commit_whose_import_was_deleted_fails_its_job_once(keeper, settings):
+    settings.LINLI_GRIDS_IMPORT_INLINE = False
+    imp = previewed(keeper)
+    services.register_import_commit_start(by=keeper, register_import=imp)
+    RegisterImport.objects.filter(pk=imp.pk).delete()
+    [ran] = run_queued()
+    assert ran.status == Job.Status.FAILED and ran.error_key == "vanished" and ran.attempts == 1
+    assert run_queued() == []  # no retry storm

@@ -109,9 +109,15 @@ def test_a_safety_alert_goes_out_during_quiet_hours(county, gateway):
 def test_deliveries_leave_only_after_commit_and_not_at_all_on_rollback(county, gateway,
                                                                        django_capture_on_commit_callbacks):
     user = person_user(county["A1"], **not_quiet())
+    from linli.jobs.models import Job
+    from linli.jobs.testing import run_queued
+
     with django_capture_on_commit_callbacks(execute=True):
         services.notify(recipient=user, key="welcome")
-        assert not gateway.requests  # nothing leaves before the commit
+        assert not Job.objects.exists()  # nothing is handed over before the commit
+    (job,) = Job.objects.filter(task="linli.notifications.services.deliveries_send")
+    assert not gateway.requests  # a worker sends it, not the request
+    run_queued()
     assert len(gateway.requests) == 1
     with pytest.raises(RuntimeError), transaction.atomic():
         services.notify(recipient=user, key="welcome", dedup_key="rolled-back")

@@ -1,0 +1,101 @@
+"""Jobs: work that runs in a worker process, not in the request (see docs/decisions/0010-jobs-database-queue.md).
+
+A Job row is the queue entry, its lock and its record at once: workers claim queued rows, beat while
+they run, and write the outcome; pages read progress and errors from the same row."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from linli.accounts.models import Role
+from linli.core.scoping import ScopedQuerySet
+
+
+class Job(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("job status", "Queued")
+        RUNNING = "running", pgettext_lazy("job status", "Running")
+        DONE = "done", pgettext_lazy("job status", "Done")
+        FAILED = "failed", pgettext_lazy("job status", "Failed")
+        DEAD = "dead", pgettext_lazy("job status", "Gave up")
+        CANCELLED = "cancelled", pgettext_lazy("job status", "Cancelled")
+
+    OVER = (Status.DONE, Status.FAILED, Status.DEAD, Status.CANCELLED)
+
+    task = models.CharField(_("task"), max_length=200)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    # What the job works on ("grids.import:12"), so a page can find the job of its record.
+    key = models.CharField(_("key"), max_length=200, blank=True, db_index=True)
+    schedule = models.CharField(_("schedule entry"), max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    max_attempts = models.PositiveSmallIntegerField(_("attempts allowed"), default=5)
+    run_after = models.DateTimeField(_("not before"), default=timezone.now)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    worker = models.CharField(_("worker"), max_length=120, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    result = models.JSONField(_("result"), null=True, blank=True)
+    # The error is kept as a key and parameters, translated when shown (linli.jobs.errors).
+    error_key = models.CharField(max_length=40, blank=True)
+    error_params = models.JSONField(default=dict, blank=True)
+    error_detail = models.TextField(blank=True)  # the exception as raised, for administrators
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("started by"))
+    division = models.ForeignKey("divisions.Division", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("division"))
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_field = "division"
+    scope_roles = Role.STAFF
+
+    @staticmethod
+    def scope_own(user):
+        return Q(created_by_id=user.pk)
+
+    class Meta:
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "run_after"]), models.Index(fields=["-created_at"])]
+
+    def __str__(self):
+        return f"{self.task} #{self.pk} ({self.status})"
+
+    @property
+    def name(self) -> str:
+        from linli.jobs.errors import task_label
+
+        return task_label(self.task)
+
+    @property
+    def error_message(self) -> str:
+        from linli.jobs.errors import message
+
+        return message(self.error_key, self.error_params) if self.error_key else ""
+
+    @property
+    def is_over(self) -> bool:
+        return self.status in self.OVER
+
+
+class ScheduleSlot(models.Model):
+    """One row per schedule entry and slot: the unique pair is what makes a slot run once, however
+    many workers look at the clock."""
+
+    name = models.CharField(max_length=100)
+    slot = models.DateTimeField()
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "slot"], name="jobs_one_run_per_slot")]
+
+    def __str__(self):
+        return f"{self.name} @ {self.slot:%Y-%m-%d %H:%M}"
