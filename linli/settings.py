@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "linli.core.context_processors.linli",
             ],
+            "builtins": ["linli.core.templatetags.linli_format"],
         },
     }
 ]
@@ -134,6 +135,7 @@ LINLI_LOGIN_MAX_FAILURES = env.int("LINLI_LOGIN_MAX_FAILURES", default=5)
 LINLI_LOGIN_LOCK_MINUTES = env.int("LINLI_LOGIN_LOCK_MINUTES", default=15)
 
 LANGUAGE_CODE = "zh-hans"
+FORMAT_MODULE_PATH = ["linli.formats"]
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.scoping import ScopedQuerySet
@@ -68,7 +68,7 @@ class Activity(models.Model):
         BIWEEKLY = "biweekly", _("Every two weeks")
         MONTHLY = "monthly", _("Every month (same weekday of the month)")
 
-    title = models.CharField(_("title"), max_length=120)
+    title = models.CharField(pgettext_lazy("activity", "title"), max_length=120)
     description = models.TextField(_("description"), blank=True)
     site = models.ForeignKey("places.Site", verbose_name=_("site"), on_delete=models.PROTECT,
                              related_name="activities")

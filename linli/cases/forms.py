@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.accounts.models import Role, User
 from linli.cases import selectors
@@ -91,7 +92,7 @@ def staff_users(division):
 class DispatchForm(forms.Form):
     team = forms.ModelChoiceField(label=_("volunteer team"), queryset=Team.objects.all(), required=False)
     volunteer = forms.ModelChoiceField(label=_("volunteer"), queryset=Volunteer.objects.none(), required=False)
-    organization = forms.ModelChoiceField(label=_("organization"), queryset=Organization.objects.none(),
+    organization = forms.ModelChoiceField(label=pgettext_lazy("dispatch", "organization"), queryset=Organization.objects.none(),
                                           required=False)
     assignee = forms.ModelChoiceField(label=_("handler"), queryset=User.objects.none(), required=False)
     note = forms.CharField(label=_("note"), max_length=500, required=False)
@@ -140,7 +141,7 @@ class CompleteForm(forms.Form):
 
 
 class RateForm(forms.Form):
-    rating = forms.TypedChoiceField(label=_("How was it?"), coerce=int, widget=forms.RadioSelect,
+    rating = forms.TypedChoiceField(label=pgettext_lazy("service rating", "How was it?"), coerce=int, widget=forms.RadioSelect,
                                     choices=[(5, "★★★★★"), (4, "★★★★"), (3, "★★★"), (2, "★★"), (1, "★")])
     comment = forms.CharField(label=_("comment"), max_length=500, required=False)
 

@@ -10,6 +10,7 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
@@ -185,6 +186,9 @@ def _detail(request, case, bound=None, status=200):
     events = case.events.select_related("by").order_by("at", "pk")
     if not staff:
         events = events.filter(public=True)
+    events = list(events)
+    for e in events:
+        e.label = EVENT_LABELS.get(e.action) or services.ACTION_LABELS.get(e.action, e.action)
     return render(request, "cases/detail.html", {
         "case": case, "events": events, "staff": staff, "actions": _action_forms(request, case, bound),
         "attachments": case.attachments.all(), "parties": case.parties.all() if staff else [],
@@ -249,6 +253,33 @@ ACTIONS = {
 }
 RENAME = {"file": "photo", "text": "text", "original": "original"}
 
+# A timeline line whose status did not change says what happened.
+EVENT_LABELS = {
+    "session": gettext_lazy("Mediation session"), "follow_up": gettext_lazy("Follow-up visit"),
+    "attach": gettext_lazy("File attached"), "rate": gettext_lazy("Rated"), "decline": gettext_lazy("Declined"),
+    "reassign": gettext_lazy("Reassigned"), "accept": gettext_lazy("Accepted"), "dispatch": gettext_lazy("Dispatched"),
+}
+
+# What the flash message says once an action went through: what was done, not "done".
+DONE = {
+    "dispatch": gettext_lazy("Dispatched: the handler has been told."),
+    "accept": gettext_lazy("Accepted: the order is yours now."),
+    "decline": gettext_lazy("Declined: the staff will dispatch it again."),
+    "reassign": gettext_lazy("Reassigned."),
+    "cancel_dispatch": gettext_lazy("Dispatch cancelled: the order is back in the inbox."),
+    "complete": gettext_lazy("Reported as done: the resident is asked to rate it."),
+    "rate": gettext_lazy("Thank you for your rating."),
+    "escalate": gettext_lazy("Escalated to the county."),
+    "close": gettext_lazy("Closed, with the answer sent to the resident."),
+    "withdraw": gettext_lazy("Withdrawn."),
+    "duplicate": gettext_lazy("Marked as a duplicate and closed."),
+    "reopen": gettext_lazy("Reopened."),
+    "note": gettext_lazy("Note added."),
+    "session": gettext_lazy("Mediation session recorded."),
+    "follow_up": gettext_lazy("Follow-up visit recorded."),
+    "attach": gettext_lazy("File attached."),
+}
+
 
 @login_required
 @require_POST
@@ -268,7 +299,7 @@ def act(request, pk, action):
                 return redirect("cases:detail", pk=case.pk)
             apply_errors(form, e, rename={"file": "photo" if "photo" in form.fields else "file"})
         else:
-            messages.success(request, _("Done."))
+            messages.success(request, DONE[action])
             if request.POST.get("next") == "inbox":
                 return redirect("cases:inbox")
             return redirect("cases:detail", pk=case.pk)
