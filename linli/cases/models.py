@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.masking import mask_phone
 from linli.core.scoping import ScopedQuerySet
 
 STAFF_ROLES = ("county_admin", "community_staff")
@@ -322,6 +323,11 @@ class Party(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def phone_masked(self) -> str:
+        """The case page shows 138****1234: the full number stays in the record for the mediator."""
+        return mask_phone(self.phone)
 
 
 class MediationSession(models.Model):

@@ -185,11 +185,16 @@ def _detail(request, case, bound=None, status=200):
     events = case.events.select_related("by").order_by("at", "pk")
     if not staff:
         events = events.filter(public=True)
+    doorstep = selectors.doorstep_for(user=request.user, case=case)
+    if doorstep:
+        audit_access(request=request, action="view", model="cases.Case", object_ids=[case.pk],
+                     fields=["address", "contact_phone"])
     events = list(events)
     for e in events:
         e.label = EVENT_LABELS.get(e.action) or services.ACTION_LABELS.get(e.action, e.action)
     return render(request, "cases/detail.html", {
         "case": case, "events": events, "staff": staff, "actions": _action_forms(request, case, bound),
+        "doorstep": doorstep,
         "attachments": case.attachments.all(), "parties": case.parties.all() if staff else [],
         "sessions": case.sessions.select_related("mediator") if staff else [],
         "overdue": case.is_overdue}, status=status)
