@@ -89,6 +89,12 @@ def services_for(kind: str):
     return ServiceItem.objects.filter(kind=kind, active=True).order_by("order", "code")
 
 
+def services_for_kinds(kinds) -> list[ServiceItem]:
+    """Active categories of several kinds, kind by kind (a form groups them)."""
+    order = {k: i for i, k in enumerate(kinds)}
+    return sorted(ServiceItem.objects.filter(kind__in=kinds, active=True), key=lambda s: (order[s.kind], s.order, s.code))
+
+
 # The public board ---------------------------------------------------------------------------------
 
 def board(*, division: Division, months: int = 12) -> dict:
