@@ -8,6 +8,7 @@ from django.utils.translation import pgettext_lazy
 from linli.accounts.models import Role, User
 from linli.cases import selectors
 from linli.cases.models import Case, Kind, ServiceItem
+from linli.core.forms import preselect_own_division
 from linli.divisions.models import Division
 from linli.orgs.models import Organization
 from linli.volunteers.models import Team, Volunteer
@@ -58,6 +59,7 @@ class StaffCaseForm(forms.Form):
     def __init__(self, *args, user, kind, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["division"].queryset = selectors.staff_divisions(user)
+        preselect_own_division(self, "division", user)
         self.fields["service"].queryset = _services(kind)
 
 
@@ -76,6 +78,7 @@ class DisputeForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["division"].queryset = selectors.staff_divisions(user)
+        preselect_own_division(self, "division", user)
         self.fields["service"].queryset = _services(Kind.DISPUTE)
 
     def parties(self):
@@ -207,6 +210,7 @@ class NightTalkForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["division"].queryset = selectors.staff_divisions(user)
+        preselect_own_division(self, "division", user)
         self.fields["category"].queryset = _services(Kind.OPINION)
         self.fields["category"].initial = ServiceItem.objects.filter(code="opinion_other").values_list(
             "pk", flat=True).first()

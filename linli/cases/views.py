@@ -10,7 +10,7 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from linli.cases import forms as f
@@ -18,6 +18,7 @@ from linli.cases import selectors, services
 from linli.cases.models import Attachment, Case, Kind, NightTalk, ServiceItem
 from linli.core.audit import audit_access
 from linli.core.forms import apply_errors
+from linli.core.templatetags.linli_format import format_when
 from linli.divisions.models import Division
 
 S = Case.Status
@@ -392,9 +393,10 @@ def safe_cell(value):
     return value
 
 
-LEDGER_HEADERS = [gettext_noop("No."), gettext_noop("Case number"), gettext_noop("Received"), gettext_noop("Community"), gettext_noop("Kind of dispute"),
+# Headers are contexted: "Received"/"Closed" alone are the statuses 已受理/已关闭, not the ledger's date columns.
+LEDGER_HEADERS = [gettext_noop("No."), gettext_noop("Case number"), pgettext_lazy("ledger column", "Date received"), gettext_noop("Community"), gettext_noop("Kind of dispute"),
                   gettext_noop("Parties"), gettext_noop("Facts"), gettext_noop("Mediator"), gettext_noop("Mediation sessions"), gettext_noop("Outcome"),
-                  gettext_noop("Agreement terms"), gettext_noop("How, where and when carried out"), gettext_noop("Referred to"), gettext_noop("Closed"),
+                  gettext_noop("Agreement terms"), gettext_noop("How, where and when carried out"), gettext_noop("Referred to"), pgettext_lazy("ledger column", "Date closed"),
                   gettext_noop("Left the community"), gettext_noop("Follow-up visit")]
 
 
@@ -416,14 +418,14 @@ def ledger(request):
     ws.title = str(year)
     ws.append([_("People's mediation ledger %(year)s") % {"year": year}])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([_(h) for h in LEDGER_HEADERS])
+    ws.append([_(h) if isinstance(h, str) else str(h) for h in LEDGER_HEADERS])
     for cell in ws[2]:
         cell.font = Font(bold=True)
     outcome = {Case.Resolution.RESOLVED: _("Agreement reached"), Case.Resolution.UNRESOLVED: _("Mediation failed"),
                Case.Resolution.WITHDRAWN: _("Withdrawn"), Case.Resolution.DUPLICATE: _("Duplicate")}
     for i, c in enumerate(disputes, start=1):
         parties = "；".join(f"{p.get_role_display()}：{p.name}" for p in c.parties.all())
-        sessions = "；".join(f"{timezone.localtime(s.held_at):%Y-%m-%d} {s.record[:60]}" for s in c.sessions.all())
+        sessions = "；".join(f"{format_when(s.held_at, 'fulldate')} {s.record[:60]}" for s in c.sessions.all())
         row = [i, c.number, timezone.localtime(c.created_at).date(), c.division.name, str(c.service), parties,
                c.description, str(c.assignee or ""), sessions,
                outcome.get(c.resolution, c.get_status_display()), c.agreement_terms, c.performance, c.referred_to,

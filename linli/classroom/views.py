@@ -34,7 +34,7 @@ def _error_text(exc: ValidationError) -> str:
 
 
 def _qr_svg(url: str) -> str:
-    return segno.make(url, error="m").svg_inline(scale=5, dark="#1f2328")
+    return segno.make(url, error="m").svg_inline(scale=5, dark="#1f2328", omitsize=True)
 
 
 def _back(request, fallback: str):
@@ -60,6 +60,9 @@ def home(request):
             "figures": selectors.figures(user),
             "by_site": selectors.figures_by_site(user=user),
             "open_alerts": selectors.late_alerts(user=user, open_only=True)[:10],
+            # The badge counts every open alert and unreviewed refused release, not the first ten.
+            "alert_count": selectors.late_alerts(user=user, open_only=True).count()
+            + selectors.release_attempts(user=user).filter(reviewed_at__isnull=True).count(),
             "attempts": selectors.release_attempts(user=user).filter(reviewed_at__isnull=True)[:10],
             "short": list(selectors.understaffed_sessions(user=user)[:20]),
         })

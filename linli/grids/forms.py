@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from linli.accounts.models import Role, User
+from linli.core.forms import preselect_own_division
 from linli.divisions.models import Division
 from linli.grids.models import Campaign, GridAssignment
 
@@ -101,6 +102,7 @@ class CampaignForm(forms.Form):
         super().__init__(*args, **kwargs)
         staff = Division.objects.visible_to(user, roles=Role.STAFF).exclude(level=Division.Level.GRID)
         self.fields["division"].queryset = staff
+        preselect_own_division(self, "division", user)
         self.fields["scope"].queryset = Division.objects.visible_to(user, roles=Role.STAFF)
         if not self.is_bound:
             self.initial.setdefault("starts_on", timezone.localdate())

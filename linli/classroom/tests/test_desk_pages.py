@@ -53,3 +53,15 @@ def test_the_self_study_page_offers_no_check_in_on_a_session_day(world):  # noqa
     world["session"].delete()
     page = c.get(url).content.decode()
     assert f'data-testid="check-in-{world["enrollment"].pk}"' in page and "not-self-study-day" not in page
+
+
+def test_the_alerts_badge_counts_the_real_alerts(world):  # noqa: F811
+    e = world["enrollment"]
+    services.child_check_in(session=world["session"], enrollment=e, by=world["tutor"])
+    for _ in range(2):
+        try:
+            services.child_release(enrollment=e, by=world["tutor"], pickup=None, claimed_name="陌生人")
+        except Exception:  # noqa: BLE001 - a refused release is recorded, then raised
+            pass
+    page = _client(world["staff"]).get(reverse("classroom:home")).content.decode()
+    assert '<span class="badge" data-testid="alert-count">2</span>' in page
