@@ -252,30 +252,36 @@ def _release_kwargs(request, enrollment) -> dict:
 def _desk_post(request, enrollment, *, session=None, site=None):
     """Check in, release or note for one child; errors shown as messages (the page is a list)."""
     action = request.POST.get("action")
+    card = _card(enrollment)
     try:
         if action == "check_in" and session is not None:
             services.child_check_in(session=session, enrollment=enrollment, by=request.user)
-            messages.success(request, _("%(child)s checked in.") % {"child": enrollment.child_name})
+            messages.success(request, extra_tags=card, message=_("%(child)s checked in.") % {"child": enrollment.child_name})
         elif action == "check_in":
             services.self_study_check_in(site=site, enrollment=enrollment, by=request.user)
-            messages.success(request, _("%(child)s checked in for self-study.") % {"child": enrollment.child_name})
+            messages.success(request, extra_tags=card, message=_("%(child)s checked in for self-study.") % {"child": enrollment.child_name})
         elif action == "release":
             visit = services.child_release(enrollment=enrollment, by=request.user, **_release_kwargs(request, enrollment))
             who = visit.released_to.name if visit.released_to else _("alone")
-            messages.success(request, _("%(child)s released to %(who)s.") % {"child": enrollment.child_name, "who": who})
+            messages.success(request, extra_tags=card, message=_("%(child)s released to %(who)s.") % {"child": enrollment.child_name, "who": who})
         elif action == "note":
             visit = get_object_or_404(Attendance, enrollment=enrollment, pk=request.POST.get("visit"))
             services.attendance_note(visit=visit, by=request.user, note=request.POST.get("note", ""))
-            messages.success(request, _("Note saved for the guardian."))
+            messages.success(request, extra_tags=card, message=_("Note saved for the guardian."))
         else:
             raise Http404
     except ValidationError as exc:
         text = _error_text(exc)
         if action == "release":
             text = f"{text} {_guardians_to_call(request, enrollment)}"
-        messages.error(request, text)
+        messages.error(request, extra_tags=card, message=text)
     except PermissionDenied as exc:
-        messages.error(request, str(exc))
+        messages.error(request, extra_tags=card, message=str(exc))
+
+
+def _card(enrollment) -> str:
+    """The message of a desk action is shown inside the child's card the page returns to."""
+    return f"in-card child-{enrollment.pk}"
 
 
 def _guardians_to_call(request, enrollment) -> str:

@@ -201,7 +201,8 @@ def test_a_tutors_and_a_guardians_day(page, county):
     with page.expect_navigation():
         page.click(f"[data-testid=release-{e.pk}]")
     assert page.url.endswith(f"#child-{e.pk}")
-    assert "13912345678" in _message(page) and "请致电监护人" in _message(page)
+    card = page.locator(f"#child-{e.pk} [data-testid=card-message]")
+    assert card.is_visible() and "13912345678" in card.inner_text() and "请致电监护人" in card.inner_text()
     shot(page, "day-tutor-refused")
     # The self-study page offers no check-in on a session day.
     page.goto(f"/classroom/self-study/{site.pk}/")
