@@ -240,7 +240,7 @@ def visit_create(request, pk):
     log_persons(request, action=A.VIEW, ids=[m.person_id for m in members], fields=["name", "relation", "care_tags"])
     return render(request, "grids/visit_form.html", {"form": form, "household": household, "members": members,
                                                      "recent": recent, "next": request.GET.get("next", ""),
-                                                     "concern_services": cases_selectors.services_for("concern")})
+                                                     "need_choices": form.fields["need_service"].choices[1:]})
 
 
 @login_required
