@@ -105,6 +105,7 @@ TEMPLATES = [
                 "linli.core.context_processors.linli",
                 "linli.notifications.context_processors.bell",
             ],
+            "builtins": ["linli.core.templatetags.linli_format"],
         },
     }
 ]
@@ -141,6 +142,7 @@ LINLI_LOGIN_LOCK_MINUTES = env.int("LINLI_LOGIN_LOCK_MINUTES", default=15)
 LINLI_PUBLIC_CACHE_SECONDS = env.int("LINLI_PUBLIC_CACHE_SECONDS", default=300)
 
 LANGUAGE_CODE = "zh-hans"
+FORMAT_MODULE_PATH = ["linli.formats"]
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")

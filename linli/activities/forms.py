@@ -3,6 +3,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.activities import selectors
 from linli.activities.models import Activity, Delivery, Method, Platform
@@ -34,7 +35,7 @@ class SpanForm(forms.Form):
 class ActivityForm(SpanForm):
     RENAME = {"start": "date", "end": "end_time"}
 
-    title = forms.CharField(label=_("title"), max_length=120)
+    title = forms.CharField(label=pgettext_lazy("activity", "title"), max_length=120)
     kind = forms.ChoiceField(label=_("kind of activity"), choices=Activity.Kind.choices, initial=Activity.Kind.ACTIVITY,
                              required=False,
                              help_text=_("A city night talk's opinions are recorded after it and followed up as cases."))

@@ -72,7 +72,7 @@ class Activity(models.Model):
         BIWEEKLY = "biweekly", _("Every two weeks")
         MONTHLY = "monthly", _("Every month (same weekday of the month)")
 
-    title = models.CharField(_("title"), max_length=120)
+    title = models.CharField(pgettext_lazy("activity", "title"), max_length=120)
     # A night talk is an activity like any other (sign-up, room hold, reminder, ledger); what is special
     # is after it: its minutes and residents' opinions are recorded (cases.services.night_talk_record).
     kind = models.CharField(_("kind of activity"), max_length=20, choices=Kind.choices, default=Kind.ACTIVITY)

@@ -53,7 +53,8 @@ def _registration(request, pk):
 
 def qr_svg(url: str, scale: int = 6) -> str:
     """An inline SVG QR code (segno) for a URL we built ourselves."""
-    return segno.make(url, error="m").svg_inline(scale=scale, dark="#1f2328")
+    # viewBox without a fixed size: the code scales to the width it is given (a phone) and stays square.
+    return segno.make(url, error="m").svg_inline(scale=scale, dark="#1f2328", omitsize=True)
 
 
 def checkin_url(request, occ) -> str:

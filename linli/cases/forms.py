@@ -4,10 +4,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.accounts.models import Role, User
 from linli.cases import selectors
 from linli.cases.models import Case, Kind, ServiceItem
+from linli.core.forms import preselect_own_division
 from linli.divisions.models import Division
 from linli.orgs.models import Organization
 from linli.volunteers.models import Team, Volunteer
@@ -58,6 +60,7 @@ class StaffCaseForm(forms.Form):
     def __init__(self, *args, user, kind, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["division"].queryset = selectors.staff_divisions(user)
+        preselect_own_division(self, "division", user)
         self.fields["service"].queryset = _services(kind)
 
 
@@ -76,6 +79,7 @@ class DisputeForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["division"].queryset = selectors.staff_divisions(user)
+        preselect_own_division(self, "division", user)
         self.fields["service"].queryset = _services(Kind.DISPUTE)
 
     def parties(self):
@@ -92,7 +96,7 @@ def staff_users(division):
 class DispatchForm(forms.Form):
     team = forms.ModelChoiceField(label=_("volunteer team"), queryset=Team.objects.all(), required=False)
     volunteer = forms.ModelChoiceField(label=_("volunteer"), queryset=Volunteer.objects.none(), required=False)
-    organization = forms.ModelChoiceField(label=_("organization"), queryset=Organization.objects.none(),
+    organization = forms.ModelChoiceField(label=pgettext_lazy("dispatch", "organization"), queryset=Organization.objects.none(),
                                           required=False)
     assignee = forms.ModelChoiceField(label=_("handler"), queryset=User.objects.none(), required=False)
     note = forms.CharField(label=_("note"), max_length=500, required=False)
@@ -141,7 +145,7 @@ class CompleteForm(forms.Form):
 
 
 class RateForm(forms.Form):
-    rating = forms.TypedChoiceField(label=_("How was it?"), coerce=int, widget=forms.RadioSelect,
+    rating = forms.TypedChoiceField(label=pgettext_lazy("service rating", "How was it?"), coerce=int, widget=forms.RadioSelect,
                                     choices=[(5, "★★★★★"), (4, "★★★★"), (3, "★★★"), (2, "★★"), (1, "★")])
     comment = forms.CharField(label=_("comment"), max_length=500, required=False)
 

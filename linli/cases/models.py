@@ -13,9 +13,10 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.masking import mask_phone
 from linli.core.scoping import ScopedQuerySet
 
 STAFF_ROLES = ("county_admin", "community_staff")
@@ -44,7 +45,7 @@ class ServiceItem(models.Model):
     name = models.CharField(_("name (Chinese)"), max_length=60)
     name_en = models.CharField(_("name (English)"), max_length=80, blank=True)
     kind = models.CharField(_("case kind"), max_length=10, choices=Kind.choices)
-    group = models.CharField(_("group"), max_length=60, blank=True)
+    group = models.CharField(pgettext_lazy("cases", "group"), max_length=60, blank=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
     keywords = models.CharField(_("keywords"), max_length=200, blank=True, help_text=_("Comma-separated."))
     delivery = models.ForeignKey("activities.Delivery", verbose_name=_("six deliveries"), null=True, blank=True,
@@ -160,7 +161,7 @@ class Case(models.Model):
                              on_delete=models.SET_NULL, related_name="cases")
     volunteer = models.ForeignKey("volunteers.Volunteer", verbose_name=_("volunteer"), null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="cases")
-    organization = models.ForeignKey("orgs.Organization", verbose_name=_("organization"), null=True, blank=True,
+    organization = models.ForeignKey("orgs.Organization", verbose_name=pgettext_lazy("dispatch", "organization"), null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="cases")
     night_talk = models.ForeignKey(NightTalk, verbose_name=_("night talk"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="opinions")
@@ -252,8 +253,8 @@ class CaseEvent(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
                            on_delete=models.SET_NULL, related_name="+")
     action = models.CharField(_("action"), max_length=20)
-    from_status = models.CharField(_("from"), max_length=12, blank=True)
-    to_status = models.CharField(_("to"), max_length=12, blank=True)
+    from_status = models.CharField(pgettext_lazy("status", "from"), max_length=12, blank=True)
+    to_status = models.CharField(pgettext_lazy("status", "to"), max_length=12, blank=True)
     note = models.TextField(_("note"), blank=True, max_length=4000)
     # Public lines are shown to the resident, on the board and in Open311 updates; the rest stay inside.
     public = models.BooleanField(_("shown to the resident"), default=False)
@@ -279,7 +280,7 @@ def attachment_path(instance, filename):
 class Attachment(models.Model):
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(pgettext_lazy("of a person", "name"), max_length=120)
     content_type = models.CharField(max_length=60)
     size = models.PositiveIntegerField(_("size (bytes)"))
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True,
@@ -308,8 +309,8 @@ class Party(models.Model):
         OTHER = "other", _("Other party")
 
     case = models.ForeignKey(Case, verbose_name=_("dispute"), on_delete=models.CASCADE, related_name="parties")
-    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
-    name = models.CharField(_("name"), max_length=50)
+    role = models.CharField(pgettext_lazy("dispute party", "role"), max_length=10, choices=Role.choices)
+    name = models.CharField(pgettext_lazy("of a person", "name"), max_length=50)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     person = models.ForeignKey("people.Person", verbose_name=_("resident"), null=True, blank=True,
@@ -322,6 +323,11 @@ class Party(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def phone_masked(self) -> str:
+        """The case page shows 138****1234: the full number stays in the record for the mediator."""
+        return mask_phone(self.phone)
 
 
 class MediationSession(models.Model):

@@ -102,6 +102,12 @@ def night_talk_dates_to_record(user, *, days: int = 90):
             .select_related("activity__site").order_by("-start"))
 
 
+def services_for_kinds(kinds) -> list[ServiceItem]:
+    """Active categories of several kinds, kind by kind (a form groups them)."""
+    order = {k: i for i, k in enumerate(kinds)}
+    return sorted(ServiceItem.objects.filter(kind__in=kinds, active=True), key=lambda s: (order[s.kind], s.order, s.code))
+
+
 # The public board ---------------------------------------------------------------------------------
 
 def board(*, division: Division, months: int = 12) -> dict:
@@ -234,3 +240,23 @@ def can_see_ledger(user) -> bool:
 
 def can_staff(user, case) -> bool:
     return has_role_over(user, Role.STAFF, case.division)
+
+
+def doorstep_for(*, user, case: Case) -> dict | None:
+    """What the volunteer who accepted a home-service order needs to do it: where to go and whom to
+    call. Only that volunteer (not the team, not staff through this view), only once accepted, and only
+    until the order closes. The caller logs each view (personal data)."""
+    if case.kind != Kind.ORDER or case.volunteer_id is None or case.status not in (
+            Case.Status.IN_PROGRESS, Case.Status.DONE):
+        return None
+    volunteer = services.volunteer_of(user)
+    if volunteer is None or volunteer.pk != case.volunteer_id:
+        return None
+    person = case.person
+    address = case.address
+    if not address and person is not None:
+        membership = person.memberships.filter(end_date__isnull=True).select_related("household").first()
+        address = membership.household.address if membership else ""
+    phone = case.contact_phone or (person.phone if person is not None else "")
+    name = case.contact_name or (person.name if person is not None else "")
+    return {"address": address, "phone": phone, "name": name}

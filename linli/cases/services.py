@@ -395,6 +395,9 @@ def case_create(*, by, kind: str, service: ServiceItem, division: Division | Non
     return case
 
 
+VISIT_KINDS = (Kind.ORDER, Kind.CONCERN, Kind.DISPUTE)
+
+
 @transaction.atomic
 def case_from_visit(*, visit, by, service: ServiceItem) -> Case:
     """A need found on a door-to-door visit becomes a concern without retyping: the household, the
@@ -410,15 +413,17 @@ def case_from_visit(*, visit, by, service: ServiceItem) -> Case:
         raise ValidationError({"visit": _("This visit recorded no needs.")})
     if Case.objects.filter(visit=visit).exists():
         raise ValidationError({"visit": _("A case was already raised from this visit.")})
-    if service is None or service.kind != C or not service.active:
+    # Any kind a need found at a door can be: a service order, a concern, a dispute (not a night-talk opinion).
+    if service is None or service.kind not in VISIT_KINDS or not service.active:
         raise ValidationError({"service": _("Choose a category of concern.")}, code="service")
     now = timezone.now()
     household = visit.household
     case = Case.objects.create(
-        kind=C, service=service, division=_community(visit.division), description=visit.needs.strip()[:4000],
+        kind=service.kind, service=service, division=_community(visit.division),
+        description=visit.needs.strip()[:4000],
         priority=Case.Priority.NORMAL, channel=Case.Channel.VISIT, visit=visit, reporter=by, person=visit.met,
         address=household.address[:200], lat=household.lat, lng=household.lng, created_at=now, updated_at=now,
-        due_at=now + dt.timedelta(hours=conf.deadline_hours(C, Case.Priority.NORMAL)),
+        due_at=now + dt.timedelta(hours=conf.deadline_hours(service.kind, Case.Priority.NORMAL)),
         title=_default_title(service, visit.needs.strip()))
     CaseEvent.objects.create(case=case, at=now, by=by, action="create", to_status=S.NEW, public=True)
     return case

@@ -9,7 +9,7 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from linli.cases import forms as f
@@ -18,6 +18,7 @@ from linli.cases.models import Attachment, Case, Kind, NightTalk, ServiceItem
 from linli.core.audit import audit_access
 from linli.core.forms import apply_errors
 from linli.core.paging import page_of
+from linli.core.templatetags.linli_format import format_when
 from linli.divisions.models import Division
 
 S = Case.Status
@@ -188,8 +189,16 @@ def _detail(request, case, bound=None, status=200):
     events = case.events.select_related("by").order_by("at", "pk")
     if not staff:
         events = events.filter(public=True)
+    doorstep = selectors.doorstep_for(user=request.user, case=case)
+    if doorstep:
+        audit_access(request=request, action="view", model="cases.Case", object_ids=[case.pk],
+                     fields=["address", "contact_phone"])
+    events = list(events)
+    for e in events:
+        e.label = EVENT_LABELS.get(e.action) or services.ACTION_LABELS.get(e.action, e.action)
     return render(request, "cases/detail.html", {
         "case": case, "events": events, "staff": staff, "actions": _action_forms(request, case, bound),
+        "doorstep": doorstep,
         "attachments": case.attachments.all(), "parties": case.parties.all() if staff else [],
         "sessions": case.sessions.select_related("mediator") if staff else [],
         "overdue": case.is_overdue}, status=status)
@@ -252,6 +261,33 @@ ACTIONS = {
 }
 RENAME = {"file": "photo", "text": "text", "original": "original"}
 
+# A timeline line whose status did not change says what happened.
+EVENT_LABELS = {
+    "session": gettext_lazy("Mediation session"), "follow_up": gettext_lazy("Follow-up visit"),
+    "attach": gettext_lazy("File attached"), "rate": gettext_lazy("Rated"), "decline": gettext_lazy("Declined"),
+    "reassign": gettext_lazy("Reassigned"), "accept": gettext_lazy("Accepted"), "dispatch": gettext_lazy("Dispatched"),
+}
+
+# What the flash message says once an action went through: what was done, not "done".
+DONE = {
+    "dispatch": gettext_lazy("Dispatched: the handler has been told."),
+    "accept": gettext_lazy("Accepted: the order is yours now."),
+    "decline": gettext_lazy("Declined: the staff will dispatch it again."),
+    "reassign": gettext_lazy("Reassigned."),
+    "cancel_dispatch": gettext_lazy("Dispatch cancelled: the order is back in the inbox."),
+    "complete": gettext_lazy("Reported as done: the resident is asked to rate it."),
+    "rate": gettext_lazy("Thank you for your rating."),
+    "escalate": gettext_lazy("Escalated to the county."),
+    "close": gettext_lazy("Closed, with the answer sent to the resident."),
+    "withdraw": gettext_lazy("Withdrawn."),
+    "duplicate": gettext_lazy("Marked as a duplicate and closed."),
+    "reopen": gettext_lazy("Reopened."),
+    "note": gettext_lazy("Note added."),
+    "session": gettext_lazy("Mediation session recorded."),
+    "follow_up": gettext_lazy("Follow-up visit recorded."),
+    "attach": gettext_lazy("File attached."),
+}
+
 
 @login_required
 @require_POST
@@ -271,7 +307,7 @@ def act(request, pk, action):
                 return redirect("cases:detail", pk=case.pk)
             apply_errors(form, e, rename={"file": "photo" if "photo" in form.fields else "file"})
         else:
-            messages.success(request, _("Done."))
+            messages.success(request, DONE[action])
             if request.POST.get("next") == "inbox":
                 return redirect("cases:inbox")
             return redirect("cases:detail", pk=case.pk)
@@ -360,9 +396,10 @@ def safe_cell(value):
     return value
 
 
-LEDGER_HEADERS = [gettext_noop("No."), gettext_noop("Case number"), gettext_noop("Received"), gettext_noop("Community"), gettext_noop("Kind of dispute"),
+# Headers are contexted: "Received"/"Closed" alone are the statuses 已受理/已关闭, not the ledger's date columns.
+LEDGER_HEADERS = [gettext_noop("No."), gettext_noop("Case number"), pgettext_lazy("ledger column", "Date received"), gettext_noop("Community"), gettext_noop("Kind of dispute"),
                   gettext_noop("Parties"), gettext_noop("Facts"), gettext_noop("Mediator"), gettext_noop("Mediation sessions"), gettext_noop("Outcome"),
-                  gettext_noop("Agreement terms"), gettext_noop("How, where and when carried out"), gettext_noop("Referred to"), gettext_noop("Closed"),
+                  gettext_noop("Agreement terms"), gettext_noop("How, where and when carried out"), gettext_noop("Referred to"), pgettext_lazy("ledger column", "Date closed"),
                   gettext_noop("Left the community"), gettext_noop("Follow-up visit")]
 
 
@@ -384,14 +421,14 @@ def ledger(request):
     ws.title = str(year)
     ws.append([_("People's mediation ledger %(year)s") % {"year": year}])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([_(h) for h in LEDGER_HEADERS])
+    ws.append([_(h) if isinstance(h, str) else str(h) for h in LEDGER_HEADERS])
     for cell in ws[2]:
         cell.font = Font(bold=True)
     outcome = {Case.Resolution.RESOLVED: _("Agreement reached"), Case.Resolution.UNRESOLVED: _("Mediation failed"),
                Case.Resolution.WITHDRAWN: _("Withdrawn"), Case.Resolution.DUPLICATE: _("Duplicate")}
     for i, c in enumerate(disputes, start=1):
         parties = "；".join(f"{p.get_role_display()}：{p.name}" for p in c.parties.all())
-        sessions = "；".join(f"{timezone.localtime(s.held_at):%Y-%m-%d} {s.record[:60]}" for s in c.sessions.all())
+        sessions = "；".join(f"{format_when(s.held_at, 'fulldate')} {s.record[:60]}" for s in c.sessions.all())
         row = [i, c.number, timezone.localtime(c.created_at).date(), c.division.name, str(c.service), parties,
                c.description, str(c.assignee or ""), sessions,
                outcome.get(c.resolution, c.get_status_display()), c.agreement_terms, c.performance, c.referred_to,

@@ -2,6 +2,7 @@ import datetime as dt
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.core.forms import DATE, TIME
 from linli.people.models import Person
@@ -16,12 +17,12 @@ NEW_CHILD = "new"
 
 
 class ProgramForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=100, initial=_("Four-thirty classroom"))
+    name = forms.CharField(label=pgettext_lazy("of a person", "name"), max_length=100, initial=_("Four-thirty classroom"))
     site = forms.ModelChoiceField(label=_("site"), queryset=None)
     room = forms.ModelChoiceField(label=_("room"), queryset=None, required=False)
     term_start = forms.DateField(label=_("term starts"), widget=DATE)
     term_end = forms.DateField(label=_("term ends"), widget=DATE)
-    weekdays = forms.TypedMultipleChoiceField(label=_("weekdays"), choices=WEEKDAYS, coerce=int,
+    weekdays = forms.TypedMultipleChoiceField(label=pgettext_lazy("classroom", "weekdays"), choices=WEEKDAYS, coerce=int,
                                               initial=[0, 1, 2, 3, 4], widget=forms.CheckboxSelectMultiple)
     start_time = forms.TimeField(label=_("from"), widget=TIME, initial=dt.time(16, 30))
     end_time = forms.TimeField(label=_("to"), widget=TIME, initial=dt.time(18, 30))
@@ -73,7 +74,7 @@ class EnrollForm(forms.Form):
 
 
 class PickupForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("of a person", "name"), max_length=50)
     relation = forms.ChoiceField(label=_("relation"), choices=PickupPerson.Relation.choices)
     phone = forms.CharField(label=_("phone"), max_length=20)
 

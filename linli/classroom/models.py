@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.core.masking import mask_phone
 from linli.core.scoping import ScopedQuerySet
@@ -46,14 +47,14 @@ class Program(models.Model):
         CIVILITY = "civility", _("Civilization practice (文明实践)")
         GROWTH = "growth", _("Growth accompaniment (成长陪伴)")
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("of a person", "name"), max_length=100)
     site = models.ForeignKey("places.Site", verbose_name=_("site"), on_delete=models.PROTECT,
                              related_name="classroom_programs")
     room = models.ForeignKey("places.Room", verbose_name=_("room"), null=True, blank=True,
                              on_delete=models.PROTECT, related_name="classroom_programs")
     term_start = models.DateField(_("term starts"))
     term_end = models.DateField(_("term ends"))
-    weekdays = models.JSONField(_("weekdays"), default=list, help_text=_("0 = Monday … 6 = Sunday"))
+    weekdays = models.JSONField(pgettext_lazy("classroom", "weekdays"), default=list, help_text=_("0 = Monday … 6 = Sunday"))
     start_time = models.TimeField(_("from"), default=dt.time(16, 30))
     end_time = models.TimeField(_("to"), default=dt.time(18, 30))
     capacity = models.PositiveIntegerField(_("places"), validators=[MinValueValidator(1)])
@@ -186,7 +187,7 @@ class PickupPerson(models.Model):
 
     enrollment = models.ForeignKey(Enrollment, verbose_name=_("enrollment"), on_delete=models.CASCADE,
                                    related_name="pickups")
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("of a person", "name"), max_length=50)
     relation = models.CharField(_("relation"), max_length=12, choices=Relation.choices)
     phone = models.CharField(_("phone"), max_length=20)
     is_guardian = models.BooleanField(_("guardian"), default=False)
@@ -276,8 +277,8 @@ class Session(models.Model):
     scope_roles = DESK_ROLES
 
     class Meta:
-        verbose_name = _("session")
-        verbose_name_plural = _("sessions")
+        verbose_name = pgettext_lazy("classroom", "session")
+        verbose_name_plural = pgettext_lazy("classroom", "sessions")
         ordering = ["start", "pk"]
         indexes = [models.Index(fields=["date"], name="classroom_session_date")]
         constraints = [
@@ -297,7 +298,7 @@ class RosterEntry(models.Model):
     """A tutor on a session: signed up or assigned; their check-in and check-out make a pending
     volunteer service record (source: classroom session), confirmed by the community like any other."""
 
-    session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.CASCADE,
+    session = models.ForeignKey(Session, verbose_name=pgettext_lazy("classroom", "session"), on_delete=models.CASCADE,
                                 related_name="roster")
     volunteer = models.ForeignKey("volunteers.Volunteer", verbose_name=_("tutor"), on_delete=models.PROTECT,
                                   related_name="classroom_roster")
@@ -348,7 +349,7 @@ class Attendance(models.Model):
     child = models.ForeignKey("people.Person", verbose_name=_("child"), null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SESSION)
-    session = models.ForeignKey(Session, verbose_name=_("session"), null=True, blank=True,
+    session = models.ForeignKey(Session, verbose_name=pgettext_lazy("classroom", "session"), null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="attendances")
     site = models.ForeignKey("places.Site", verbose_name=_("site"), on_delete=models.PROTECT, related_name="+")
     room = models.ForeignKey("places.Room", verbose_name=_("room"), null=True, blank=True,

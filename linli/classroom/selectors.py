@@ -163,6 +163,17 @@ def session_roster(*, session: Session):
     return rows
 
 
+def roster_groups(rows, *, q: str = "") -> list[tuple[str, list]]:
+    """The desk's roster in the order a tutor works it: children here now, then those not yet come,
+    then those who have left; `q` keeps the children whose name contains it."""
+    if q:
+        rows = [e for e in rows if q in e.child_name]
+    here = [e for e in rows if e.visit and not e.visit.released_at]
+    waiting = [e for e in rows if not e.visit]
+    left = [e for e in rows if e.visit and e.visit.released_at]
+    return [(key, group) for key, group in (("here", here), ("waiting", waiting), ("left", left)) if group]
+
+
 def session_tutors(*, session: Session):
     return list(session.roster.select_related("volunteer__person").order_by("pk"))
 

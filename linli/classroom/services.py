@@ -623,12 +623,23 @@ def site_closes_at(site: Site, day: dt.date) -> dt.datetime | None:
     return _aware(day, closes) if closes else None
 
 
+def is_self_study_day(site: Site, day: dt.date) -> bool:
+    """Self-study days: weekends, and weekdays when no session of the site's programs is planned
+    (school holidays, when the sessions pause)."""
+    if day.weekday() >= 5:
+        return True
+    return not Session.objects.filter(program__site=site, date=day).exclude(status=Session.Status.CANCELLED).exists()
+
+
 def self_study_check_in(*, site: Site, enrollment: Enrollment, by, room: Room | None = None) -> Attendance:
     """On weekends and holidays a child enrolled at the site may come to read and do homework with
     no session scheduled; it counts as a student-visit and is released like any other."""
     _require(can_desk(by, site), _("Only the site's tutors or staff may check children in."))
     now = timezone.now()
     today = timezone.localdate()
+    if not is_self_study_day(site, today):
+        raise ValidationError({"site": _("Self-study is on weekends and holidays; today the children come to "
+                                         "the session.")})
     closes = site_closes_at(site, today)
     with transaction.atomic():
         enrollment = _lock_enrollment(enrollment)

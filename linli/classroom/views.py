@@ -8,7 +8,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -35,7 +35,7 @@ def _error_text(exc: ValidationError) -> str:
 
 
 def _qr_svg(url: str) -> str:
-    return segno.make(url, error="m").svg_inline(scale=5, dark="#1f2328")
+    return segno.make(url, error="m").svg_inline(scale=5, dark="#1f2328", omitsize=True)
 
 
 def _back(request, fallback: str):
@@ -61,6 +61,9 @@ def home(request):
             "figures": selectors.figures(user),
             "by_site": selectors.figures_by_site(user=user),
             "open_alerts": selectors.late_alerts(user=user, open_only=True)[:10],
+            # The badge counts every open alert and unreviewed refused release, not the first ten.
+            "alert_count": selectors.late_alerts(user=user, open_only=True).count()
+            + selectors.release_attempts(user=user).filter(reviewed_at__isnull=True).count(),
             "attempts": selectors.release_attempts(user=user).filter(reviewed_at__isnull=True)[:10],
             "short": list(selectors.understaffed_sessions(user=user)[:20]),
         })
@@ -250,27 +253,53 @@ def _release_kwargs(request, enrollment) -> dict:
 def _desk_post(request, enrollment, *, session=None, site=None):
     """Check in, release or note for one child; errors shown as messages (the page is a list)."""
     action = request.POST.get("action")
+    card = _card(enrollment)
     try:
         if action == "check_in" and session is not None:
             services.child_check_in(session=session, enrollment=enrollment, by=request.user)
-            messages.success(request, _("%(child)s checked in.") % {"child": enrollment.child_name})
+            messages.success(request, extra_tags=card, message=_("%(child)s checked in.") % {"child": enrollment.child_name})
         elif action == "check_in":
             services.self_study_check_in(site=site, enrollment=enrollment, by=request.user)
-            messages.success(request, _("%(child)s checked in for self-study.") % {"child": enrollment.child_name})
+            messages.success(request, extra_tags=card, message=_("%(child)s checked in for self-study.") % {"child": enrollment.child_name})
         elif action == "release":
             visit = services.child_release(enrollment=enrollment, by=request.user, **_release_kwargs(request, enrollment))
             who = visit.released_to.name if visit.released_to else _("alone")
-            messages.success(request, _("%(child)s released to %(who)s.") % {"child": enrollment.child_name, "who": who})
+            messages.success(request, extra_tags=card, message=_("%(child)s released to %(who)s.") % {"child": enrollment.child_name, "who": who})
         elif action == "note":
             visit = get_object_or_404(Attendance, enrollment=enrollment, pk=request.POST.get("visit"))
             services.attendance_note(visit=visit, by=request.user, note=request.POST.get("note", ""))
-            messages.success(request, _("Note saved for the guardian."))
+            messages.success(request, extra_tags=card, message=_("Note saved for the guardian."))
         else:
             raise Http404
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        text = _error_text(exc)
+        if action == "release":
+            text = f"{text} {_guardians_to_call(request, enrollment)}"
+        messages.error(request, extra_tags=card, message=text)
     except PermissionDenied as exc:
-        messages.error(request, str(exc))
+        messages.error(request, extra_tags=card, message=str(exc))
+
+
+def _card(enrollment) -> str:
+    """The message of a desk action is shown inside the child's card the page returns to."""
+    return f"in-card child-{enrollment.pk}"
+
+
+def _guardians_to_call(request, enrollment) -> str:
+    """A refused pick-up: the tutor must call the guardian now, so the message gives the number in full
+    (to the desk only; the view is logged)."""
+    guardians = list(enrollment.pickups.filter(active=True, is_guardian=True).order_by("pk"))
+    if not guardians:
+        return ""
+    audit_access(request=request, action=A.VIEW, model="classroom.PickupPerson", object_ids=[g.pk for g in guardians],
+                 fields=["name", "phone"])
+    return _("Call the guardian: %(who)s.") % {
+        "who": "、".join(f"{g.name}（{g.get_relation_display()}）{g.phone}" for g in guardians)}
+
+
+def _to_child(url: str, enrollment_pk) -> HttpResponseRedirect:
+    """Back to the page at the child's card, not at its top."""
+    return HttpResponseRedirect(f"{url}#child-{enrollment_pk}")
 
 
 @login_required
@@ -280,8 +309,9 @@ def session_detail(request, pk):
     if request.method == "POST":
         enrollment = get_object_or_404(Enrollment, program=session.program, pk=request.POST.get("enrollment"))
         _desk_post(request, enrollment, session=session)
-        return redirect("classroom:session_detail", pk=pk)
+        return _to_child(reverse("classroom:session_detail", args=[pk]), enrollment.pk)
     rows = selectors.session_roster(session=session)
+    q = request.GET.get("q", "").strip()[:20]
     audit_access(request=request, action=A.LIST, model=ENROLLMENT, object_ids=[e.pk for e in rows],
                  fields=selectors.ROSTER_FIELDS)
     tutors = selectors.session_tutors(session=session)
@@ -291,7 +321,7 @@ def session_detail(request, pk):
         "my_entry": next((t for t in tutors if volunteer and t.volunteer_id == volunteer.pk), None),
         "can_desk": services.can_desk(request.user, site, session),
         "present": sum(1 for e in rows if e.visit and e.visit.released_at is None),
-        "arrived": sum(1 for e in rows if e.visit)})
+        "arrived": sum(1 for e in rows if e.visit), "groups": selectors.roster_groups(rows, q=q), "q": q})
 
 
 @login_required
@@ -336,12 +366,15 @@ def self_study(request, site_pk):
     if request.method == "POST":
         enrollment = get_object_or_404(Enrollment, program__site=site, pk=request.POST.get("enrollment"))
         _desk_post(request, enrollment, site=site)
-        return redirect("classroom:self_study", site_pk=site.pk)
+        return _to_child(reverse("classroom:self_study", args=[site.pk]), enrollment.pk)
     rows = selectors.site_self_study(site=site)
+    q = request.GET.get("q", "").strip()[:20]
     audit_access(request=request, action=A.LIST, model=ENROLLMENT, object_ids=[e.pk for e in rows],
                  fields=selectors.ROSTER_FIELDS)
-    return render(request, "classroom/self_study.html", {"site": site, "rows": rows,
-                                                         "closes": services.site_closes_at(site, timezone.localdate())})
+    return render(request, "classroom/self_study.html", {
+        "site": site, "rows": rows, "closes": services.site_closes_at(site, timezone.localdate()),
+        "self_study_day": services.is_self_study_day(site, timezone.localdate()),
+        "groups": selectors.roster_groups(rows, q=q), "q": q})
 
 
 @login_required

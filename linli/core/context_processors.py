@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from linli.core.nav import nav_for
+from linli.core.nav import is_worker, nav_for
 from linli.core.scoping import role_kinds
 
 
@@ -12,4 +12,5 @@ def linli(request):
         "bottom_items": bottom_items,
         "LINLI_APP_NAME": settings.LINLI_APP_NAME,
         "user_roles": role_kinds(user) if user is not None else set(),
+        "user_is_worker": is_worker(user),
     }

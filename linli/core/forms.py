@@ -17,3 +17,20 @@ def apply_errors(form, error: ValidationError, rename: dict | None = None) -> No
     for field, errors in error.error_dict.items():
         field = rename.get(field, field)
         form.add_error(field if field in form.fields and field != NON_FIELD_ERRORS else None, errors)
+
+
+def preselect_own_division(form, field_name: str, user) -> None:
+    """A new form starts at the user's own community: the one choice there is, or the one division
+    among the choices that a grant of theirs names. A bound form keeps what was sent."""
+    from linli.core.scoping import user_grants
+
+    field = form.fields[field_name]
+    if form.is_bound or form.initial.get(field_name) or field.initial:
+        return
+    choices = list(field.queryset.values_list("pk", flat=True)[:2])
+    if len(choices) == 1:
+        form.initial[field_name] = choices[0]
+        return
+    granted = field.queryset.filter(pk__in={d for _, _, d in user_grants(user)}).values_list("pk", flat=True)[:2]
+    if len(granted) == 1:
+        form.initial[field_name] = granted[0]

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from linli.core.scoping import role_kinds
 
 STAFF = {"county_admin", "community_staff"}
+# Roles that work in the platform (API docs, "you work in"); residents and volunteers only use it.
+WORKERS = STAFF | {"site_manager", "grid_worker", "tutor"}
 ENTRIES = [
     # key, label, url name, roles that see it (None: everyone), icon
     ("home", _("Home"), "core:home", None, "⌂"),
@@ -39,6 +41,10 @@ def _url(name):
         return None
 
 
+def is_worker(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and (user.is_superuser or bool(role_kinds(user) & WORKERS))
+
+
 def nav_for(user, path: str = "/") -> tuple[list[dict], list[dict]]:
     if not getattr(user, "is_authenticated", False):
         return [], []
@@ -50,4 +56,5 @@ def nav_for(user, path: str = "/") -> tuple[list[dict], list[dict]]:
             current = path == url if url == "/" else path.startswith(url)
             items[key] = {"key": key, "label": label, "url": url, "icon": icon, "current": current}
     keys = next((keys for roles, keys in BOTTOM if kinds & roles), ["home", "sites", "activities", "map"])
+    # The bottom bar holds four places; every other place of the role sits in its "more" sheet.
     return list(items.values()), [items[k] for k in keys if k in items]

@@ -17,11 +17,13 @@ class CoverageConfig(AppConfig):
     verbose_name = _("15-minute service circle")
 
     def ready(self):
+        from linli.core.home import register_block
         from linli.core.stats import register_section
         from linli.coverage import demo, selectors
         from linli.coverage.models import StreetNetwork
         from linli.demo.generator import register_extension
 
         register_section("coverage", selectors.figures)
+        register_block(order=5, template="coverage/_home_nearest.html", context=selectors.nearest_home_block)
         register_extension(demo.extend)
         post_delete.connect(_remove_network_file, sender=StreetNetwork, dispatch_uid="coverage_network_file")

@@ -16,6 +16,7 @@ import numpy as np
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.core.scoping import ScopedQuerySet
 
@@ -27,7 +28,7 @@ def network_dir() -> Path:
 class StreetNetwork(models.Model):
     """A pedestrian street network imported once from OSM or GeoJSON for a county (or a community)."""
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("of a place or organisation", "name"), max_length=100)
     division = models.ForeignKey("divisions.Division", verbose_name=_("division covered"),
                                  on_delete=models.CASCADE, related_name="street_networks")
     source_name = models.CharField(_("source file"), max_length=255)

@@ -90,3 +90,65 @@ def household_rows(*, run: CoverageRun, user, uncovered_only: bool = False) -> l
 def visible_household_ids(*, run: CoverageRun, user) -> set[int]:
     return set(Household.objects.visible_to(user).filter(division__path__startswith=run.division.path)
                .values_list("pk", flat=True))
+
+
+def home_household(*, user) -> Household | None:
+    """The household the signed-in resident lives in now (their own register entry), or None."""
+    person = getattr(user, "person", None) if getattr(user, "is_authenticated", False) else None
+    if person is None:
+        return None
+    membership = person.memberships.filter(end_date__isnull=True).select_related("household__division").first()
+    return membership.household if membership else None
+
+
+def home_run(*, household: Household) -> CoverageRun | None:
+    """The latest finished run that measured this household over all centers (no room function or
+    opening-time filter), at the narrowest division that holds it."""
+    paths = [p for p in household.division.path.strip("/").split("/") if p]
+    runs = (CoverageRun.objects.filter(status=CoverageRun.Status.FINISHED, division_id__in=[int(p) for p in paths],
+                                       function="", at_label="").select_related("division")
+            .order_by("-finished_at", "-pk"))
+    return max(runs, key=lambda r: (r.division.path.count("/"), r.finished_at), default=None)
+
+
+def nearest_centers(*, user, limit: int = 3) -> dict | None:
+    """What a resident needs to choose a center: the nearest one on foot from home with its walking
+    time (from the latest coverage run, exact on the street network), and the next ones by distance
+    as the crow flies. Sites come from the public directory; the household is the user's own."""
+    from linli.coverage.engine.geo import geod_distance_m
+    from linli.places import selectors as places
+
+    household = home_household(user=user)
+    if household is None or household.lat is None or household.lng is None:
+        return None
+    sites = list(places.site_directory(user=user).filter(
+        is_neighborhood_center=True, lat__isnull=False, lng__isnull=False))
+    if not sites:
+        return None
+
+    metres = geod_distance_m(lon1=np.full(len(sites), household.lng), lat1=np.full(len(sites), household.lat),
+                             lon2=np.array([s.lng for s in sites]), lat2=np.array([s.lat for s in sites]))
+    walk = {}
+    run = home_run(household=household)
+    computed_at = None
+    if run is not None:
+        arrays = run.household_arrays()
+        hit = np.flatnonzero(arrays["household_id"] == household.pk)
+        if hit.size and np.isfinite(arrays["minutes"][hit[0]]):
+            walk[int(arrays["site_id"][hit[0]])] = float(arrays["minutes"][hit[0]])
+            computed_at = run.finished_at
+    rows = [{"site": s, "metres": float(m), "minutes": walk.get(s.pk)} for s, m in zip(sites, metres, strict=True)]
+    # The walking-time nearest first, then the rest by distance.
+    rows = sorted(rows, key=lambda r: (r["minutes"] is None, r["metres"]))[:limit]
+    for r in rows:
+        r["open_now"], r["map_url"] = places.open_now(r["site"]), places.map_app_url(r["site"])
+    return {"household": household, "rows": rows, "computed_at": computed_at}
+
+
+def nearest_home_block(request) -> dict | None:
+    """Home page: a resident (who works nowhere in Linli) sees the centers nearest their home."""
+    from linli.core.nav import is_worker
+
+    if is_worker(request.user):
+        return None
+    return nearest_centers(user=request.user)

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.core.scoping import ScopedQuerySet
 
@@ -16,7 +17,7 @@ class Division(models.Model):
 
     LEVEL_ORDER = [Level.COUNTY, Level.SUBDISTRICT, Level.COMMUNITY, Level.GRID]
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("of a place or organisation", "name"), max_length=100)
     code = models.CharField(_("division code"), max_length=20, unique=True,
                             help_text=_("National division code, e.g. 360724 for Shangyou County."))
     level = models.CharField(_("level"), max_length=20, choices=Level.choices)

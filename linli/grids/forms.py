@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from linli.accounts.models import Role, User
+from linli.core.forms import preselect_own_division
 from linli.divisions.models import Division
 from linli.grids.models import Campaign, GridAssignment
 
@@ -15,33 +16,62 @@ class VisitForm(forms.Form):
 
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
     visited_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    met = forms.TypedChoiceField(label=_("Who was met"), required=False, coerce=int, empty_value=None)
+    met = forms.TypedChoiceField(label=_("Who was met"), required=False, coerce=int, empty_value=None,
+                                 widget=forms.RadioSelect)
     notes = forms.CharField(label=_("Notes"), required=False, max_length=2000,
                             widget=forms.Textarea(attrs={"rows": 3}))
     needs = forms.CharField(label=_("Needs found"), required=False, max_length=2000,
                             help_text=_("Anything the household needs help with; staff can follow it up."),
                             widget=forms.Textarea(attrs={"rows": 2}))
+    need_service = forms.TypedChoiceField(label=_("Raise the need as"), required=False, coerce=int, empty_value=None,
+                                          help_text=_("Choose a category to turn the need into a request or a "
+                                                      "concern now; leave it empty to note it only."))
+    campaigns = forms.TypedMultipleChoiceField(label=_("Delivered on this visit"), required=False, coerce=int,
+                                               widget=forms.CheckboxSelectMultiple)
     photo = forms.FileField(label=_("Photo (optional)"), required=False,
                             widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}))
 
     NOBODY = -1
 
-    def __init__(self, *args, members, **kwargs):
+    def __init__(self, *args, members, campaigns=(), services=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.campaigns = {c.pk: c for c in campaigns}
+        self.services = {s.pk: s for s in services}
+        if self.campaigns:
+            self.fields["campaigns"].choices = [(c.pk, c.title) for c in campaigns]
+            self.fields["campaigns"].help_text = _("A home visit reaches these campaigns too: untick one you did not deliver.")
+        else:
+            del self.fields["campaigns"]
+        groups = {}
+        for item in services:
+            groups.setdefault(str(item.get_kind_display()), []).append((item.pk, str(item)))
+        self.fields["need_service"].choices = [("", _("Note only, no case")), *groups.items()]
         self.members = {m.person_id: m.person for m in members}
-        self.fields["met"].choices = [(m.person_id, f"{m.person.name}（{m.get_relation_display()}）") for m in members]
-        self.fields["met"].choices.append((self.NOBODY, _("Nobody at home")))
+        # One assignment: `choices` hands back a copy, so appending to it afterwards is lost.
+        self.fields["met"].choices = [(m.person_id, f"{m.person.name}（{m.get_relation_display()}）") for m in members] \
+            + [(self.NOBODY, _("Nobody at home"))]
         if not self.is_bound:
             self.initial.setdefault("submission_key", uuid.uuid4())
             self.initial.setdefault("visited_on", timezone.localdate())
             if members:
                 self.initial.setdefault("met", members[0].person_id)
+            self.initial.setdefault("campaigns", list(self.campaigns))
 
     def service_kwargs(self) -> dict:
         d = self.cleaned_data
         met = d.get("met")
         return {"visited_on": d["visited_on"], "notes": d["notes"], "needs": d["needs"], "photo": d.get("photo") or None,
-                "nobody_home": met == self.NOBODY, "met": self.members.get(met), "submission_key": d["submission_key"]}
+                "nobody_home": met == self.NOBODY, "met": self.members.get(met), "submission_key": d["submission_key"],
+                "campaigns": [self.campaigns[pk] for pk in d.get("campaigns") or [] if pk in self.campaigns]}
+
+    def clean(self):
+        d = super().clean()
+        if d.get("need_service") and not (d.get("needs") or "").strip():
+            self.add_error("needs", _("Say what the household needs."))
+        return d
+
+    def chosen_service(self):
+        return self.services.get(self.cleaned_data.get("need_service"))
 
 
 class ReachForm(forms.Form):
@@ -72,6 +102,7 @@ class CampaignForm(forms.Form):
         super().__init__(*args, **kwargs)
         staff = Division.objects.visible_to(user, roles=Role.STAFF).exclude(level=Division.Level.GRID)
         self.fields["division"].queryset = staff
+        preselect_own_division(self, "division", user)
         self.fields["scope"].queryset = Division.objects.visible_to(user, roles=Role.STAFF)
         if not self.is_bound:
             self.initial.setdefault("starts_on", timezone.localdate())

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.core.scoping import ScopedQuerySet
 from linli.people.models import PEOPLE_ROLES
@@ -103,7 +104,7 @@ class Campaign(models.Model):
         NOTICE_BOARD = "notice_board", _("Notice board")
 
     title = models.CharField(_("title"), max_length=120)
-    content = models.TextField(_("content"), max_length=5000)
+    content = models.TextField(pgettext_lazy("grids", "content"), max_length=5000)
     # The division that runs the campaign; deleting it (only the demo wipe does) removes the campaign.
     division = models.ForeignKey("divisions.Division", verbose_name=_("run by"), on_delete=models.CASCADE,
                                  related_name="+")

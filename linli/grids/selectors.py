@@ -151,6 +151,15 @@ def running_campaigns(*, user=None, today: dt.date | None = None):
     return qs.filter(starts_on__lte=today, deadline__gte=today)
 
 
+def campaigns_to_deliver(*, user, household: Household, today: dt.date | None = None) -> list[Campaign]:
+    """Running campaigns that allow a home visit, cover this household and have not reached it yet:
+    what a visit to it can deliver at the same time."""
+    from linli.grids.services import in_campaign_scope
+
+    running = running_campaigns(user=user, today=today).exclude(reaches__household=household).prefetch_related("scope")
+    return [c for c in running if Campaign.Method.VISIT in c.methods and in_campaign_scope(c, household.division)]
+
+
 def campaign_households(*, campaign: Campaign, user=None):
     """The households the campaign must reach (those the user may see, when a user is given)."""
     qs = Household.objects.all() if user is None else Household.objects.visible_to(user, roles=Role.PEOPLE_KEEPERS)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from linli.accounts.models import Role, User
 from linli.core import crypto
 from linli.core.scoping import forget_grants, has_role_over
+from linli.core.templatetags.linli_format import format_when
 from linli.divisions.models import Division
 from linli.grids import geometry, imports
 from linli.grids.models import Campaign, GridAssignment, Reach, RegisterImport, Visit
@@ -127,9 +128,10 @@ def _check_photo(photo) -> None:
 @transaction.atomic
 def visit_record(*, by, household: Household, visited_on: dt.date | None = None, met: Person | None = None,
                  nobody_home: bool = False, notes: str = "", needs: str = "", photo=None,
-                 submission_key=None) -> tuple[Visit, bool]:
+                 submission_key=None, campaigns: Iterable[Campaign] = ()) -> tuple[Visit, bool]:
     """Record a visit to a household in a grid the user works (or keeps). Idempotent: the same
-    submission key returns the visit already recorded, with created=False."""
+    submission key returns the visit already recorded, with created=False. A visit where someone was
+    met also reaches the `campaigns` delivered on it (method: home visit), so nobody enters it twice."""
     _require(by, RECORDERS, household.division, _("You may record visits only in your own grids."))
     key = _key(submission_key)
     if key is not None:
@@ -149,6 +151,9 @@ def visit_record(*, by, household: Household, visited_on: dt.date | None = None,
         errors["met"] = _("Choose someone who lives in this household.")
     if met is not None and nobody_home:
         errors["nobody_home"] = _("Either someone was met or nobody was at home.")
+    campaigns = list(campaigns)
+    if campaigns and nobody_home:
+        errors["campaigns"] = _("Nobody was at home: no campaign reached this household.")
     if errors:
         raise ValidationError(errors)
     _check_photo(photo)
@@ -163,6 +168,12 @@ def visit_record(*, by, household: Household, visited_on: dt.date | None = None,
     try:
         with transaction.atomic():
             visit.save()
+            at = timezone.make_aware(dt.datetime.combine(visited_on, dt.time(12))) if visited_on != today \
+                else timezone.now()
+            for campaign in campaigns:
+                if not Reach.objects.filter(campaign=campaign, household=household).exists():
+                    reach_record(by=by, campaign=campaign, household=household, method=Campaign.Method.VISIT,
+                                 reached_at=at, note=str(_("on a home visit")))
     except IntegrityError:  # the same key arrived twice at once: the first one stands
         existing = Visit.objects.filter(submission_key=key).first() if key else None
         if existing is None:
@@ -254,7 +265,7 @@ def reach_record(*, by, campaign: Campaign, household: Household, method: str,
     if reached_at > now + CLOCK_SKEW:
         errors["reached_at"] = _("The time of reach is in the future.")
     elif timezone.localdate(reached_at) < campaign.starts_on:
-        errors["reached_at"] = _("The campaign starts on %(date)s.") % {"date": campaign.starts_on.isoformat()}
+        errors["reached_at"] = _("The campaign starts on %(date)s.") % {"date": format_when(campaign.starts_on, "fulldate")}
     if errors:
         raise ValidationError(errors)
     earlier = Reach.objects.filter(campaign=campaign, household=household).first()
@@ -284,7 +295,7 @@ def reach_record(*, by, campaign: Campaign, household: Household, method: str,
 def _already_reached(earlier: Reach) -> ValidationError:
     return ValidationError({"household": ValidationError(
         _("This household was already reached on %(date)s (%(method)s); a household is counted once per campaign.")
-        % {"date": timezone.localtime(earlier.reached_at).strftime("%Y-%m-%d %H:%M"),
+        % {"date": format_when(earlier.reached_at, "stamp"),
            "method": earlier.get_method_display()}, code="already_reached")})
 
 

@@ -217,23 +217,37 @@ def visit_create(request, pk):
     household = get_object_or_404(Household.objects.visible_to(request.user).select_related("division"), pk=pk)
     if not selectors.can_record(request.user, household.division):
         raise PermissionDenied
+    from linli.cases import selectors as cases_selectors  # a need found on a visit becomes a case
+    from linli.cases import services as cases_services
+
     members = list(people_selectors.household_members(household=household))
-    form = VisitForm(request.POST or None, request.FILES or None, members=members)
+    form = VisitForm(request.POST or None, request.FILES or None, members=members,
+                     campaigns=selectors.campaigns_to_deliver(user=request.user, household=household),
+                     services=cases_selectors.services_for_kinds(cases_services.VISIT_KINDS))
     if request.method == "POST" and form.is_valid():
         try:
             visit, created = services.visit_record(by=request.user, household=household, **form.service_kwargs())
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, _("Visit recorded.") if created else _("This visit was already recorded."))
+            done = [_("Visit recorded.") if created else _("This visit was already recorded.")]
+            reached = [c.title for c in form.service_kwargs()["campaigns"]] if created else []
+            if reached:
+                done.append(_("Campaigns reached: %(titles)s.") % {"titles": "、".join(reached)})
+            if created and form.chosen_service() is not None:
+                try:
+                    case = cases_services.case_from_visit(visit=visit, by=request.user, service=form.chosen_service())
+                except ValidationError as exc:
+                    messages.error(request, " ".join(exc.messages))
+                else:
+                    done.append(_("Case %(number)s raised from the need.") % {"number": case.number})
+            messages.success(request, " ".join(str(d) for d in done))
             return _back(request, "grids:home")
     recent = selectors.visit_list(user=request.user, household=household).select_related("case")[:5]
     log_persons(request, action=A.VIEW, ids=[m.person_id for m in members], fields=["name", "relation", "care_tags"])
-    from linli.cases.selectors import services_for  # a need found on a visit can become a case
-
     return render(request, "grids/visit_form.html", {"form": form, "household": household, "members": members,
                                                      "recent": recent, "next": request.GET.get("next", ""),
-                                                     "concern_services": services_for("concern")})
+                                                     "need_choices": form.fields["need_service"].choices[1:]})
 
 
 @login_required

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from linli.core.forms import preselect_own_division
 from linli.orgs import selectors
 from linli.orgs.models import Organization
 
@@ -18,3 +19,4 @@ class OrganizationForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["division"].queryset = selectors.staff_divisions(user=user)
+        preselect_own_division(self, "division", user)

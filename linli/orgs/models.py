@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.core.scoping import ScopedQuerySet
 
@@ -17,7 +18,7 @@ class Organization(models.Model):
         CO_BUILDING_UNIT = "co_building_unit", _("Co-building unit (共建单位)")
         OTHER = "other", _("Other")
 
-    name = models.CharField(_("name"), max_length=150)
+    name = models.CharField(pgettext_lazy("of a place or organisation", "name"), max_length=150)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     division = models.ForeignKey("divisions.Division", verbose_name=_("division"),
                                  on_delete=models.PROTECT, related_name="organizations")

@@ -4,6 +4,7 @@ import io
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from linli.people.models import Membership
@@ -32,7 +33,7 @@ def persons_xlsx(*, persons, full: bool) -> tuple[bytes, list[int]]:
     ws = wb.active
     ws.title = _("Persons")
     ws.append([_("Name"), _("Sex"), _("Birth date"), _("ID-card number"), _("Phone"), _("Grid or community"),
-               _("Household address"), _("Relation"), _("Care tags")])
+               _("Household address"), pgettext("to the head of household", "Relation"), _("Care tags")])
     ids = []
     for p in persons.prefetch_related(current).iterator(chunk_size=500):
         m = p.current[0] if p.current else None

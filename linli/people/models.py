@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from linli.core import crypto, idcard
@@ -66,7 +66,7 @@ class Person(models.Model):
         MALE = "M", _("Male")
         FEMALE = "F", _("Female")
 
-    name = models.CharField(_("name"), max_length=50, db_index=True)
+    name = models.CharField(pgettext_lazy("of a person", "name"), max_length=50, db_index=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -148,7 +148,7 @@ class Membership(models.Model):
                                   related_name="memberships")
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE,
                                related_name="memberships")
-    relation = models.CharField(_("relation"), max_length=12, choices=Relation.choices)
+    relation = models.CharField(pgettext_lazy("to the head of household", "relation"), max_length=12, choices=Relation.choices)
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"), null=True, blank=True)
 

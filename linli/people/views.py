@@ -59,7 +59,24 @@ def household_detail(request, pk):
     return render(request, "people/household_detail.html", {
         "household": household, "members": members, "former": former,
         "can_keep": selectors.can_keep(request.user, household.division),
+        **_grid_work(request, household),
     })
+
+
+def _grid_work(request, household) -> dict:
+    """The grid's side of a household: its visits and campaigns, and a visit button for who may record."""
+    from django.urls import reverse
+
+    from linli.grids import selectors as grids
+
+    visits = list(grids.visit_list(user=request.user, household=household).select_related("met", "recorded_by")[:10])
+    reaches = list(household.reaches.filter(campaign__in=grids.campaign_list(user=request.user))
+                   .select_related("campaign").order_by("-reached_at")[:10])
+    can_record = grids.can_record(request.user, household.division)
+    return {"visits": visits, "reaches": reaches,
+            "pending_campaigns": grids.campaigns_to_deliver(user=request.user, household=household),
+            "visit_url": (reverse("grids:visit_create", args=[household.pk]) + "?next=" + request.path)
+            if can_record else ""}
 
 
 @login_required

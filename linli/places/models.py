@@ -3,6 +3,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.core.scoping import ScopedQuerySet
 
@@ -21,7 +22,7 @@ class Site(models.Model):
         PARTY_MASS_CENTER = "party_mass_center", _("Combined with the Party-and-mass service center (与党群服务中心整合)")
         OTHER = "other", _("Other")
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("of a place or organisation", "name"), max_length=100)
     division = models.ForeignKey("divisions.Division", verbose_name=_("community"),
                                  on_delete=models.PROTECT, related_name="sites")
     is_neighborhood_center = models.BooleanField(_("neighborhood center (邻里中心)"), default=False)
@@ -119,7 +120,7 @@ class Room(models.Model):
         CUSTOM = "custom", _("Other (custom)")
 
     site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="rooms")
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("of a place or organisation", "name"), max_length=100)
     function = models.CharField(_("function"), max_length=20, choices=Function.choices)
     custom_function = models.CharField(_("custom function"), max_length=50, blank=True)
     capacity = models.PositiveIntegerField(_("capacity (people)"), null=True, blank=True)

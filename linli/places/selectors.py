@@ -2,12 +2,14 @@
 
 import datetime as dt
 from collections import defaultdict
+from urllib.parse import quote
 
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from linli.accounts.models import Role
-from linli.core.scoping import has_role_over, scope_paths
+from linli.core.geo import wgs84_to_gcj02
+from linli.core.scoping import ancestor_division_ids, has_role_over, scope_paths
 from linli.divisions.models import Division
 from linli.places.models import Booking, BookingSeries, OpeningHours, Room, Site
 
@@ -19,14 +21,51 @@ def site_list(*, user, q: str = ""):
     return qs
 
 
+def site_directory(*, user, q: str = ""):
+    """Sites are public information: a signed-in user sees, read-only, every site of the county (or
+    counties) their grants lie in, besides what their grants reveal. Managing a site still needs a
+    grant over it (`can_manage`); everything personal on a site (bookings) stays scoped."""
+    if not getattr(user, "is_authenticated", False):
+        return Site.objects.none()
+    counties = list(Division.objects.filter(pk__in=ancestor_division_ids(user), level=Division.Level.COUNTY)
+                    .values_list("path", flat=True))
+    wide = Q(pk__in=Site.objects.visible_to(user).values("pk"))
+    for path in counties:
+        wide |= Q(division__path__startswith=path)
+    qs = Site.objects.filter(wide).select_related("division", "station")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(address__icontains=q) | Q(division__name__icontains=q))
+    return qs
+
+
+def site_directory_with_counts(*, user, q: str = ""):
+    return (site_directory(user=user, q=q).annotate(room_count=Count("rooms", distinct=True))
+            .order_by("division__path", "-is_neighborhood_center", "name"))
+
+
+def open_now(site, now=None) -> bool:
+    """Open at this moment by its weekly hours and the day's exception."""
+    now = timezone.localtime(now)
+    return any(o <= now.time() < c for o, c in opening_intervals(site=site, day=now.date()))
+
+
+def map_app_url(site) -> str:
+    """A link a phone opens in its map app (Amap's URI API, which wants GCJ-02 coordinates)."""
+    if site.lat is None or site.lng is None:
+        return ""
+    lat, lng = wgs84_to_gcj02(site.lat, site.lng)
+    return (f"https://uri.amap.com/marker?position={lng:.6f},{lat:.6f}&name={quote(site.name)}"
+            f"&coordinate=gaode&callnative=1")
+
+
 def site_list_with_counts(*, user, q: str = ""):
     return (site_list(user=user, q=q).annotate(room_count=Count("rooms", distinct=True))
             .order_by("division__path", "-is_neighborhood_center", "name"))
 
 
 def site_detail(*, user):
-    """Sites the user can see, with what the detail page shows loaded up front."""
-    return site_list(user=user).prefetch_related(
+    """Sites the user can see (the county's directory), with what the detail page shows loaded up front."""
+    return site_directory(user=user).prefetch_related(
         Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday", "opens")),
         Prefetch("rooms", queryset=Room.objects.order_by("name")),
         Prefetch("points", queryset=Site.objects.order_by("name")),
@@ -151,7 +190,7 @@ def map_geojson(*, user) -> dict:
     for d in Division.objects.visible_to(user).filter(level=Division.Level.COMMUNITY, boundary__isnull=False):
         features.append({"type": "Feature", "geometry": d.boundary,
                          "properties": {"kind": "community", "name": d.name, "id": d.pk}})
-    for s in site_list(user=user).filter(lat__isnull=False, lng__isnull=False):
+    for s in site_directory(user=user).filter(lat__isnull=False, lng__isnull=False):
         features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [s.lng, s.lat]},
                          "properties": {"kind": "site", "id": s.pk, "name": s.name,
                                         "role": s.practice_role, "center": s.is_neighborhood_center,

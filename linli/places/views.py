@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from linli.core.forms import apply_errors
 from linli.core.paging import page_of
+from linli.coverage.selectors import nearest_centers
 from linli.places import selectors, services
 from linli.places.forms import (
     WEEKDAYS,
@@ -33,7 +34,9 @@ def _site(request, pk):
 
 
 def _managed_site(request, pk):
-    site = _site(request, pk)
+    # Reading a site is public within the county; managing one is for its own scope (else 404).
+    site = get_object_or_404(selectors.site_detail(user=request.user).filter(
+        pk__in=selectors.site_list(user=request.user).values("pk")), pk=pk)
     if not selectors.can_manage(request.user, site):
         raise PermissionDenied
     return site
@@ -48,9 +51,10 @@ def _room(request, pk):
 @login_required
 def site_list(request):
     q = request.GET.get("q", "").strip()[:100]
-    page = page_of(request, selectors.site_list_with_counts(user=request.user, q=q), per_page=30)
+    page = page_of(request, selectors.site_directory_with_counts(user=request.user, q=q), per_page=30)
     return render(request, "places/site_list.html", {
-        "page": page, "q": q, "can_create": selectors.can_manage_places(request.user)})
+        "page": page, "q": q, "can_create": selectors.can_manage_places(request.user),
+        "nearest": None if q or page.number > 1 else nearest_centers(user=request.user)})
 
 
 @login_required
@@ -60,8 +64,12 @@ def site_detail(request, pk):
     for h in site.opening_hours.all():
         hours.setdefault(h.weekday, []).append(h)
     week = [(label, hours.get(day, [])) for day, label in WEEKDAYS]
+    bookable = set(selectors.room_list(user=request.user, site=site).values_list("pk", flat=True))
+    for room in site.rooms.all():
+        room.reachable = room.pk in bookable
     return render(request, "places/site_detail.html", {
         "site": site, "week": week, "can_manage": selectors.can_manage(request.user, site),
+        "open_now": selectors.open_now(site), "map_url": selectors.map_app_url(site),
         "exceptions": site.opening_exceptions.filter(date__gte=timezone.localdate())[:10]})
 
 

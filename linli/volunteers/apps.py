@@ -22,9 +22,10 @@ class VolunteersConfig(AppConfig):
 
     def ready(self):
         from linli.core.home import register_block
-        from linli.volunteers.home import hours
+        from linli.volunteers.home import hours, my_work
 
         register_block(order=20, template="volunteers/_home_block.html", context=hours)
+        register_block(order=15, template="volunteers/_home_work.html", context=my_work)
         from linli.core.stats import register_section
         from linli.demo.generator import register_extension
         from linli.volunteers import demo, selectors

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.activities.forms import SpanForm
 from linli.volunteers.models import Team
@@ -15,7 +16,7 @@ class JoinForm(forms.Form):
 
 
 class ShiftForm(forms.Form):
-    role = forms.CharField(label=_("role"), max_length=60, initial=_("Guide and order"))
+    role = forms.CharField(label=pgettext_lazy("shift", "role"), max_length=60, initial=_("Guide and order"))
     needed = forms.IntegerField(label=_("volunteers needed"), min_value=1, max_value=500, initial=2)
     start_time = forms.TimeField(label=_("from"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     end_time = forms.TimeField(label=_("to"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))

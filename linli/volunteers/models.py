@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from linli.activities.models import ORGANISER_ROLES
@@ -61,7 +61,7 @@ class Volunteer(models.Model):
     # Working with minors: a record check before serving children (see REFERENCES, "Working with minors").
     background_checked_on = models.DateField(_("record check done on"), null=True, blank=True)
     joined_at = models.DateTimeField(_("joined at"), auto_now_add=True)
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("volunteer status", "active"), default=True)
     is_demo = models.BooleanField(default=False, editable=False)
 
     objects = ScopedQuerySet.as_manager()
@@ -86,7 +86,7 @@ class Shift(models.Model):
 
     occurrence = models.ForeignKey("activities.Occurrence", verbose_name=_("occurrence"),
                                    on_delete=models.CASCADE, related_name="shifts")
-    role = models.CharField(_("role"), max_length=60)
+    role = models.CharField(pgettext_lazy("shift", "role"), max_length=60)
     needed = models.PositiveIntegerField(_("volunteers needed"), validators=[MinValueValidator(1)])
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
@@ -209,7 +209,7 @@ class PointsRule(models.Model):
     """How points are earned: per confirmed hour, or a fixed award the county sets (e.g. 优秀志愿者)."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("of a person", "name"), max_length=60)
     points = models.PositiveIntegerField(_("points"))
     per_hour = models.BooleanField(_("per confirmed hour"), default=False)
     active = models.BooleanField(_("in use"), default=True)
@@ -226,7 +226,7 @@ class PointsRule(models.Model):
 class Reward(models.Model):
     """A reward in the community's love supermarket (爱心超市), bought with points."""
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("of a person", "name"), max_length=100)
     division = models.ForeignKey("divisions.Division", verbose_name=_("community"), on_delete=models.PROTECT,
                                  related_name="rewards")
     cost = models.PositiveIntegerField(_("points"), validators=[MinValueValidator(1)])
@@ -331,7 +331,7 @@ class Certificate(models.Model):
     first_service = models.DateField(_("first service"), null=True, blank=True)
     last_service = models.DateField(_("last service"), null=True, blank=True)
     issuer = models.CharField(_("issuer"), max_length=120)
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("handled by"), null=True,
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=pgettext_lazy("certificate", "handled by"), null=True,
                                   on_delete=models.SET_NULL, related_name="+")
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     # The confirmed hours by where they came from, as they stood at issue ({source: "hours"}).

@@ -356,7 +356,10 @@ def certificate(request, pk):
     url = request.build_absolute_uri(reverse("volunteers:verify", args=[cert.token]))
     return render(request, "volunteers/certificate.html", {"cert": cert, "qr": qr_svg(url, scale=3), "url": url,
                                                            "teams": cert.volunteer.teams.all(),
-                                                           "sources": selectors.source_lines(cert.hours_by_source)})
+                                                           "sources": selectors.source_lines(cert.hours_by_source),
+                                                           # A volunteer printing their own is no 经办人.
+                                                           "issued_by_staff": cert.issued_by_id is not None
+                                                           and cert.issued_by_id != cert.volunteer.person.user_id})
 
 
 def verify(request, token):

@@ -164,3 +164,11 @@ def test_ledger_xlsx_is_generated_from_records_and_formula_safe(client, staff, s
 def test_residents_cannot_open_the_ledger(client, county):
     client.force_login(resident(county["A1"]))
     assert client.get(reverse("activities:ledger")).status_code == 403
+
+
+def test_the_door_qr_code_scales_to_a_phone(client, occ, staff):
+    """A viewBox and no fixed width: the code fills the phone's width instead of being cut off."""
+    client.force_login(staff)
+    body = client.get(reverse("activities:door", args=[occ.pk])).content.decode()
+    svg = body[body.index("<svg"):body.index(">", body.index("<svg"))]
+    assert "viewBox=" in svg and "width=" not in svg

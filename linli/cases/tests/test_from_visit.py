@@ -52,11 +52,18 @@ def test_a_grid_worker_elsewhere_cannot_raise_it(visit, concern, county, make_us
     assert not Case.objects.exists()
 
 
-def test_only_a_concern_category_is_accepted(visit):
+def test_a_night_talk_opinion_category_is_refused(visit):
     v, worker = visit
-    order_item = ServiceItem.objects.filter(kind=Kind.ORDER).first()
+    opinion_item = ServiceItem.objects.filter(kind=Kind.OPINION).first()
     with pytest.raises(ValidationError):
-        services.case_from_visit(visit=v, by=worker, service=order_item)
+        services.case_from_visit(visit=v, by=worker, service=opinion_item)
+
+
+def test_a_need_can_become_a_service_order(visit):
+    v, worker = visit
+    order_item = ServiceItem.objects.filter(kind=Kind.ORDER, active=True).first()
+    case = services.case_from_visit(visit=v, by=worker, service=order_item)
+    assert case.kind == Kind.ORDER and case.visit == v
 
 
 def test_one_tap_on_the_visit_page(client, visit, concern):

@@ -14,6 +14,7 @@ from linli.classroom.models import (
     PickupPerson,
     ReleaseAttempt,
     RosterEntry,
+    Session,
 )
 from linli.classroom.testing import (
     classroom_site,
@@ -54,7 +55,9 @@ def busy(county):
     services.late_pickup_scan(now=session.end + dt.timedelta(hours=1))
     services.child_release(enrollment=b, by=tutor_user, pickup=b.pickups.get(name="外婆"), phone_last4="1111")
     Attendance.objects.update(note="今天作业完成得很好")
-    # The session ended; the tutor leaves.
+    # The session ended; the tutor leaves. Self-study is for days without a session: the session's
+    # day moves back one, so today counts as a holiday.
+    Session.objects.filter(pk=session.pk).update(date=session.date - dt.timedelta(days=1))
     services.self_study_check_in(site=site, enrollment=a, by=tutor_user)
     services.child_release(enrollment=a, by=tutor_user, pickup=a.pickups.get(is_guardian=True), phone_last4="5678")
     services.tutor_check_out(entry=entry, by=tutor_user)

@@ -392,21 +392,55 @@ def test_notifications_go_through_the_configured_backend(world, settings):
 
 # Self-study ---------------------------------------------------------------------------------------
 
+def _holiday(w):
+    """Today becomes a school holiday: no session of the site's programs planned."""
+    w["session"].delete()
+
+
 def test_self_study_visit_counts_and_is_released_like_any_other(world):
+    _holiday(world)
     visit = services.self_study_check_in(site=world["site"], enrollment=world["enrollment"], by=world["tutor"])
     assert visit.kind == "self_study" and visit.session is None
-    with pytest.raises(ValidationError):  # one visit open at a time
-        _checked_in(world)
     services.child_release(enrollment=world["enrollment"], by=world["tutor"], pickup=world["grandpa"],
                            phone_last4="1111")
     assert selectors.figures()["student_visits"] == 1
 
 
 def test_self_study_refused_when_the_site_is_closed(world):
+    _holiday(world)
     world["site"].opening_hours.all().delete()
     with pytest.raises(ValidationError):
         services.self_study_check_in(site=world["site"], enrollment=world["enrollment"], by=world["tutor"])
     assert not Attendance.objects.exists()
+
+
+def test_a_weekday_with_a_session_is_no_self_study_day(world):
+    """Weekdays with a session are class days; self-study is for weekends and holidays."""
+    today = timezone.localdate()
+    wednesday = today + dt.timedelta(days=(2 - today.weekday()) % 7 or 7)
+    saturday = wednesday + dt.timedelta(days=3)
+    type(world["session"]).objects.filter(pk=world["session"].pk).update(date=wednesday)
+    assert not services.is_self_study_day(world["site"], wednesday)
+    assert services.is_self_study_day(world["site"], wednesday + dt.timedelta(days=7))  # a holiday week
+    assert services.is_self_study_day(world["site"], saturday)
+
+
+def test_self_study_check_in_is_refused_on_a_session_day(world):
+    if services.is_self_study_day(world["site"], timezone.localdate()):  # a weekend: nothing to refuse today
+        world["session"].delete()
+        assert services.self_study_check_in(site=world["site"], enrollment=world["enrollment"], by=world["tutor"])
+        return
+    with pytest.raises(ValidationError, match="weekends and holidays"):
+        services.self_study_check_in(site=world["site"], enrollment=world["enrollment"], by=world["tutor"])
+
+
+def test_a_child_checked_in_to_self_study_cannot_join_a_session_at_once(world):
+    world["session"].delete()
+    services.self_study_check_in(site=world["site"], enrollment=world["enrollment"], by=world["tutor"])
+    session = running_session(world["program"])
+    services.roster_add(session=session, volunteer=world["volunteer"], by=world["staff"])
+    with pytest.raises(ValidationError):  # one visit open at a time
+        services.child_check_in(session=session, enrollment=world["enrollment"], by=world["tutor"])
 
 
 # Visibility ---------------------------------------------------------------------------------------

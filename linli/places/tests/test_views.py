@@ -19,7 +19,7 @@ def booking_b(room_b, make_user, county, day):
                                     end=at(day, 11), purpose="排练")
 
 
-@pytest.mark.parametrize("name,arg", [("places:site_detail", "site_b"), ("places:site_edit", "site_b"),
+@pytest.mark.parametrize("name,arg", [("places:site_edit", "site_b"),
                                       ("places:site_hours", "site_b"), ("places:room_detail", "room_b"),
                                       ("places:room_edit", "room_b"), ("places:series_create", "room_b"),
                                       ("places:booking_detail", "booking_b")])
@@ -27,6 +27,12 @@ def test_objects_out_of_scope_are_404(client, staff_a, request, name, arg):
     obj = request.getfixturevalue(arg)
     client.force_login(staff_a)
     assert client.get(reverse(name, args=[obj.pk])).status_code == 404
+
+
+def test_another_communitys_site_is_public_information_to_read(client, staff_a, site_b):
+    client.force_login(staff_a)
+    response = client.get(reverse("places:site_detail", args=[site_b.pk]))
+    assert response.status_code == 200 and reverse("places:site_edit", args=[site_b.pk]) not in response.content.decode()
 
 
 def test_out_of_scope_booking_actions_are_404(client, staff_a, booking_b):
