@@ -5,7 +5,7 @@
     linli migrate         apply database migrations
     linli createadmin     create a superuser (asks for a password, or --password)
     linli check           Django's system checks (add --deploy for production settings)
-    linli stats [--json]  the county's headline figures, computed from records
+    linli stats [--json] [--live]  the county's headline figures (rollups; --live from records)
     linli compilemessages compile translations (.po → .mo) without GNU gettext
     linli manage ...      any other Django management command
 """
@@ -66,7 +66,19 @@ def cmd_demo(opts):
         logins = None
     else:
         print("Building the demo county …", flush=True)
-        logins = generator.build()
+        if opts.size == "large":
+            from linli.demo import large
+
+            logins = large.build()
+        else:
+            logins = generator.build()
+        import time
+
+        from linli.core import rollups
+
+        t = time.monotonic()
+        n = rollups.refresh_all()
+        print(f"Figures rolled up for {n} scopes in {time.monotonic() - t:.1f} s.")
     _print_figures()
     _print_logins(logins, opts.bind)
     if not opts.no_serve:
@@ -85,7 +97,12 @@ def _erase_database():
             Path(f"{name}{suffix}").unlink(missing_ok=True)
     else:
         with connection.cursor() as cur:
-            cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+            # The schema the database URL points at (`?options=-c search_path=large` keeps a second
+            # county beside the first one), public by default.
+            cur.execute("SHOW search_path")
+            schema = next((s.strip().strip('"') for s in cur.fetchone()[0].split(",")
+                           if s.strip() not in ('"$user"', "$user")), "public")
+            cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE; CREATE SCHEMA "{schema}";')
 
 
 def _print_logins(logins, bind):
@@ -105,10 +122,16 @@ def _print_logins(logins, bind):
         print(f"  {r.username:<10} {r.role:<16} {r.where}")
 
 
-def _print_figures(as_json=False):
-    from linli.core import stats
+def _print_figures(as_json=False, live=False):
+    from linli.core import rollups, stats
 
-    data = stats.figures()
+    if live:
+        data, as_of = stats.figures(), None
+    else:
+        data, as_of = rollups.figures()
+    if as_of is not None:
+        print(f"(as of {as_of.isoformat(timespec='seconds')}; --live computes from records)",
+              file=sys.stderr if as_json else sys.stdout)
     if as_json:
         print(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False))
         return
@@ -123,7 +146,7 @@ def _print_figures(as_json=False):
 
 def cmd_stats(opts):
     _setup()
-    _print_figures(as_json=opts.json)
+    _print_figures(as_json=opts.json, live=opts.live)
 
 
 def cmd_serve(opts):
@@ -178,6 +201,8 @@ def main(argv=None):
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--reset", action="store_true", help="erase the database and rebuild the demo county")
     p.add_argument("--no-serve", action="store_true", help="build and print, do not serve")
+    p.add_argument("--size", choices=["small", "large"], default="small",
+                   help="large: about 300,000 persons and two years of records, on PostgreSQL (benchmarks)")
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("serve", help="serve with gunicorn")
     p.add_argument("--bind", default="127.0.0.1:8000")
@@ -193,6 +218,7 @@ def main(argv=None):
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("stats", help="headline figures computed from records")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--live", action="store_true", help="compute from every record instead of the rollups")
     p.set_defaults(func=cmd_stats)
     sub.add_parser("compilemessages", help="compile translations").set_defaults(func=cmd_compilemessages)
     # The 15-minute service circle (issue 5): `linli coverage import-network|run|site`.

@@ -84,6 +84,11 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
 ]
 
+# Benchmarks only (benchmarks/pages_bench.py): a query-count header and a bare floor view.
+LINLI_BENCHMARK = env.bool("LINLI_BENCHMARK", default=False)
+if LINLI_BENCHMARK:
+    MIDDLEWARE.insert(0, "linli.core.benchmark.QueryCountMiddleware")
+
 ROOT_URLCONF = "linli.urls"
 WSGI_APPLICATION = "linli.wsgi.application"
 
@@ -114,7 +119,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+# Persistent connections: a worker keeps its connection (opening one costs ~3 ms on loopback and
+# more over a network), checked before reuse so a restarted database costs one error, not many.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=True))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache: Redis in production (LINLI_CACHE_URL or REDIS_URL, e.g. redis://127.0.0.1:6379/3), memory of
+# the process otherwise. Holds rollups (by scope), users' grants (by user) and the map's GeoJSON (by
+# scope); see core/rollups.py and core/caching.py.
+_CACHE_URL = env.str("LINLI_CACHE_URL", default=env.str("REDIS_URL", default=""))
+CACHES = {"default": {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL,
+    "KEY_PREFIX": env.str("LINLI_CACHE_PREFIX", default="linli"), "TIMEOUT": 300,
+} if _CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "linli"}}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
