@@ -157,13 +157,13 @@ async def drive(port, path, cookie, *, clients, seconds, max_requests):
             "bytes": len(body)}
 
 
-def start_server(*, schema, port, workers, redis, extra):
+def start_server(*, schema, port, workers, threads, redis, extra):
     env = {**os.environ, "DATABASE_URL": DB.format(schema=schema), "LINLI_CACHE_URL": redis,
            "LINLI_CACHE_PREFIX": f"bench-{schema}", "LINLI_HTTPS": "false", "DEBUG": "false",
            "ALLOWED_HOSTS": "127.0.0.1", "LINLI_BENCHMARK": "true", **extra}
     log = open(f"/tmp/pages_bench_{schema}.log", "w")
     proc = subprocess.Popen([str(ROOT / ".venv/bin/linli"), "serve", "--bind", f"127.0.0.1:{port}",
-                             "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT,
+                             "--workers", str(workers), "--threads", str(threads), "--no-access-log"], env=env, stdout=log, stderr=subprocess.STDOUT,
                             cwd=ROOT)
     for _ in range(120):
         try:
@@ -192,6 +192,7 @@ async def measure(port, args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=4, help="threads a worker (linli serve's default)")
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--seconds", type=float, default=3)
     ap.add_argument("--max", type=int, default=2000, help="at most this many requests per page")
@@ -206,7 +207,8 @@ def main():
         if schema not in args.counties.split(","):
             continue
         print(f"{schema} county on 127.0.0.1:{port}, {args.workers} workers …", file=sys.stderr, flush=True)
-        proc = start_server(schema=schema, port=port, workers=args.workers, redis=args.redis, extra=extra)
+        proc = start_server(schema=schema, port=port, workers=args.workers, threads=args.threads,
+                            redis=args.redis, extra=extra)
         try:
             results[schema] = asyncio.run(measure(port, args))
         finally:
@@ -214,7 +216,7 @@ def main():
             proc.wait(timeout=30)
     first = next(iter(results.values()))
     print(f"\n{args.clients} clients, {args.seconds:g} s per page (at most {args.max} requests), "
-          f"{args.workers} workers; ms. x bare = p95 / bare view's p95 (target 5, API 2); "
+          f"{args.workers} workers × {args.threads} threads; ms. x bare = p95 / bare view's p95 (target 5, API 2); "
           "L/S = large p50 / small p50 (target 1.5)\n")
     head = "| role | page | " + " | ".join(f"{s} p50 | {s} p95 | {s} p99 | {s} req/s | {s} queries"
                                             for s in results) + " | x bare | L/S |"

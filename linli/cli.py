@@ -41,12 +41,18 @@ def compile_messages() -> int:
     return count
 
 
-def _serve(bind: str, workers: int) -> None:
+def _serve(bind: str, workers: int, threads: int = 4, access_log: bool = True) -> None:
+    """gunicorn with `threads` threads a worker (gthread: keep-alive connections, a worker is not
+    idle while its request waits on the database; measured in docs/performance.md)."""
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
     args = [sys.executable, "-m", "gunicorn", "linli.wsgi:application", "--bind", bind,
-            "--workers", str(workers), "--access-logfile", "-", "--timeout", "60"]
+            "--workers", str(workers), "--timeout", "60"]
+    if threads > 1:
+        args += ["--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "5"]
+    if access_log:
+        args += ["--access-logfile", "-"]
     os.execv(sys.executable, args)
 
 
@@ -82,7 +88,7 @@ def cmd_demo(opts):
     _print_figures()
     _print_logins(logins, opts.bind)
     if not opts.no_serve:
-        _serve(opts.bind, opts.workers)
+        _serve(opts.bind, opts.workers, opts.threads)
 
 
 def _erase_database():
@@ -151,7 +157,7 @@ def cmd_stats(opts):
 
 def cmd_serve(opts):
     _setup()
-    _serve(opts.bind, opts.workers)
+    _serve(opts.bind, opts.workers, opts.threads, access_log=not opts.no_access_log)
 
 
 def cmd_migrate(opts):
@@ -201,12 +207,15 @@ def main(argv=None):
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--reset", action="store_true", help="erase the database and rebuild the demo county")
     p.add_argument("--no-serve", action="store_true", help="build and print, do not serve")
+    p.add_argument("--threads", type=int, default=4)
     p.add_argument("--size", choices=["small", "large"], default="small",
                    help="large: about 300,000 persons and two years of records, on PostgreSQL (benchmarks)")
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("serve", help="serve with gunicorn")
     p.add_argument("--bind", default="127.0.0.1:8000")
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--threads", type=int, default=4, help="threads a worker (1: gunicorn's sync worker)")
+    p.add_argument("--no-access-log", action="store_true", help="no access log line on stdout per request")
     p.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="apply migrations").set_defaults(func=cmd_migrate)
     p = sub.add_parser("createadmin", help="create a superuser")

@@ -86,6 +86,7 @@ MIDDLEWARE = [
 
 # Benchmarks only (benchmarks/pages_bench.py): a query-count header and a bare floor view.
 LINLI_BENCHMARK = env.bool("LINLI_BENCHMARK", default=False)
+LINLI_FIGURES_LIVE = LINLI_BENCHMARK and env.bool("LINLI_FIGURES_LIVE", default=False)
 if LINLI_BENCHMARK:
     MIDDLEWARE.insert(0, "linli.core.benchmark.QueryCountMiddleware")
 
@@ -117,8 +118,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"transaction_mode": "IMMEDIATE", "timeout": 20,
          "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+# Persistent connections on both backends (SQLite too: opening it and running the PRAGMAs above on
+# every request was most of the floor of /healthz; docs/performance.md).
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 # Persistent connections: a worker keeps its connection (opening one costs ~3 ms on loopback and
 # more over a network), checked before reuse so a restarted database costs one error, not many.
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=True))

@@ -25,6 +25,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -121,8 +122,10 @@ def read(scope: str, names: list[str]) -> tuple[dict, dt.datetime | None]:
     live and stored. Returns the data and the oldest `computed_at` among them."""
     from linli.core.models import Rollup
 
-    if not scope:
-        return compute(scope, names), None  # no grants: nothing to count, nothing to keep
+    if not scope or getattr(settings, "LINLI_FIGURES_LIVE", False):
+        # No grants: nothing to count, nothing to keep. LINLI_FIGURES_LIVE (benchmarks only): the
+        # pages as they were before rollups, to measure both in one run.
+        return compute(scope, names), None
     got = cache.get_many([_cache_key(scope, n) for n in names])
     data = {n: got[_cache_key(scope, n)] for n in names if _cache_key(scope, n) in got}
     missing = [n for n in names if n not in data]
