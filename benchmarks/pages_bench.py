@@ -180,7 +180,7 @@ async def measure(port, args):
     out = {}
     plan = [BARE, ("anonymous", "/healthz")] + [(r, p) for r, pages in PAGES.items() for p in pages]
     if args.only:
-        plan = [x for x in plan if x == BARE or any(o in x[1] for o in args.only)]
+        plan = [x for x in plan if x == BARE or x[1] in args.only]
     for role, path in plan:
         out[(role, path)] = await drive(port, path, cookies.get(role, ""), clients=args.clients,
                                         seconds=args.seconds, max_requests=args.max)
@@ -198,7 +198,7 @@ def main():
     ap.add_argument("--max", type=int, default=2000, help="at most this many requests per page")
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/3")
     ap.add_argument("--counties", default="large,small")
-    ap.add_argument("--only", nargs="*", help="only paths containing one of these")
+    ap.add_argument("--only", nargs="*", help="only these paths (exact)")
     ap.add_argument("--env", nargs="*", default=[], help="extra KEY=VALUE for the server")
     args = ap.parse_args()
     extra = dict(e.split("=", 1) for e in args.env)
