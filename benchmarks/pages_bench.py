@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -201,6 +202,7 @@ def main():
     ap.add_argument("--only", nargs="*", help="only these paths (exact)")
     ap.add_argument("--env", nargs="*", default=[], help="extra KEY=VALUE for the server")
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so `timeout` still stops the servers
     extra = dict(e.split("=", 1) for e in args.env)
     results = {}
     for schema, port in (("large", 8103), ("small", 8113)):
