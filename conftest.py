@@ -12,6 +12,17 @@ settings.register_profile("linli", deadline=None, suppress_health_check=[HealthC
 settings.load_profile("linli")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (rollups and grants are cached by scope and user id,
+    and ids come back after a rolled-back test)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def county(db):
     """county → subdistrict → communities A, B → grids A1, A2, B1, B2 (returned as a dict)."""

@@ -5,7 +5,7 @@
     linli migrate         apply database migrations
     linli createadmin     create a superuser (asks for a password, or --password)
     linli check           Django's system checks (add --deploy for production settings)
-    linli stats [--json]  the county's headline figures, computed from records
+    linli stats [--json] [--live]  the county's headline figures (rollups; --live from records)
     linli worker          run background-job workers (any number, on any number of machines)
     linli jobs            list the schedule and the recent background jobs
     linli compilemessages compile translations (.po → .mo) without GNU gettext
@@ -45,12 +45,19 @@ def compile_messages() -> int:
     return count
 
 
-def _serve(bind: str, workers: int, job_workers: int = 0) -> None:
+def _serve(bind: str, workers: int, job_workers: int = 0, threads: int = 4, access_log: bool = True) -> None:
+    """gunicorn with `threads` threads a worker (gthread: keep-alive connections, a worker is not
+    idle while its request waits on the database; measured in docs/performance.md), and
+    `job_workers` job workers beside it (the demo)."""
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
     args = [sys.executable, "-m", "gunicorn", "linli.wsgi:application", "--bind", bind,
-            "--workers", str(workers), "--access-logfile", "-", "--timeout", "60"]
+            "--workers", str(workers), "--timeout", "60"]
+    if threads > 1:
+        args += ["--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "5"]
+    if access_log:
+        args += ["--access-logfile", "-"]
     if not job_workers:
         os.execv(sys.executable, args)
     sys.exit(_supervise(args, job_workers))
@@ -110,11 +117,23 @@ def cmd_demo(opts):
         logins = None
     else:
         print("Building the demo county …", flush=True)
-        logins = generator.build()
+        if opts.size == "large":
+            from linli.demo import large
+
+            logins = large.build()
+        else:
+            logins = generator.build()
+        import time
+
+        from linli.core import rollups
+
+        t = time.monotonic()
+        n = rollups.refresh_all()
+        print(f"Figures rolled up for {n} scopes in {time.monotonic() - t:.1f} s.")
     _print_figures()
     _print_logins(logins, opts.bind)
     if not opts.no_serve:
-        _serve(opts.bind, opts.workers, opts.job_workers)
+        _serve(opts.bind, opts.workers, opts.job_workers, opts.threads)
 
 
 def _erase_database():
@@ -129,7 +148,12 @@ def _erase_database():
             Path(f"{name}{suffix}").unlink(missing_ok=True)
     else:
         with connection.cursor() as cur:
-            cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+            # The schema the database URL points at (`?options=-c search_path=large` keeps a second
+            # county beside the first one), public by default.
+            cur.execute("SHOW search_path")
+            schema = next((s.strip().strip('"') for s in cur.fetchone()[0].split(",")
+                           if s.strip() not in ('"$user"', "$user")), "public")
+            cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE; CREATE SCHEMA "{schema}";')
 
 
 def _print_logins(logins, bind):
@@ -149,10 +173,16 @@ def _print_logins(logins, bind):
         print(f"  {r.username:<10} {r.role:<16} {r.where}")
 
 
-def _print_figures(as_json=False):
-    from linli.core import stats
+def _print_figures(as_json=False, live=False):
+    from linli.core import rollups, stats
 
-    data = stats.figures()
+    if live:
+        data, as_of = stats.figures(), None
+    else:
+        data, as_of = rollups.figures()
+    if as_of is not None:
+        print(f"(as of {as_of.isoformat(timespec='seconds')}; --live computes from records)",
+              file=sys.stderr if as_json else sys.stdout)
     if as_json:
         print(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False))
         return
@@ -167,12 +197,12 @@ def _print_figures(as_json=False):
 
 def cmd_stats(opts):
     _setup()
-    _print_figures(as_json=opts.json)
+    _print_figures(as_json=opts.json, live=opts.live)
 
 
 def cmd_serve(opts):
     _setup()
-    _serve(opts.bind, opts.workers, opts.job_workers)
+    _serve(opts.bind, opts.workers, opts.job_workers, opts.threads, access_log=not opts.no_access_log)
 
 
 def cmd_worker(opts):
@@ -239,12 +269,17 @@ def main(argv=None):
     p.add_argument("--reset", action="store_true", help="erase the database and rebuild the demo county")
     p.add_argument("--no-serve", action="store_true", help="build and print, do not serve")
     p.add_argument("--job-workers", type=int, default=2, help="background-job workers beside gunicorn")
+    p.add_argument("--threads", type=int, default=4)
+    p.add_argument("--size", choices=["small", "large"], default="small",
+                   help="large: about 300,000 persons and two years of records, on PostgreSQL (benchmarks)")
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("serve", help="serve with gunicorn")
     p.add_argument("--bind", default="127.0.0.1:8000")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--job-workers", type=int, default=0,
                    help="also run this many job workers (production runs `linli worker` on its own)")
+    p.add_argument("--threads", type=int, default=4, help="threads a worker (1: gunicorn's sync worker)")
+    p.add_argument("--no-access-log", action="store_true", help="no access log line on stdout per request")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("worker", help="run background-job workers")
     p.add_argument("--processes", type=int, default=1, help="worker processes on this machine")
@@ -263,6 +298,7 @@ def main(argv=None):
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("stats", help="headline figures computed from records")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--live", action="store_true", help="compute from every record instead of the rollups")
     p.set_defaults(func=cmd_stats)
     sub.add_parser("compilemessages", help="compile translations").set_defaults(func=cmd_compilemessages)
     # The 15-minute service circle (issue 5): `linli coverage import-network|run|site`.

@@ -88,6 +88,12 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
 ]
 
+# Benchmarks only (benchmarks/pages_bench.py): a query-count header and a bare floor view.
+LINLI_BENCHMARK = env.bool("LINLI_BENCHMARK", default=False)
+LINLI_FIGURES_LIVE = LINLI_BENCHMARK and env.bool("LINLI_FIGURES_LIVE", default=False)
+if LINLI_BENCHMARK:
+    MIDDLEWARE.insert(0, "linli.core.benchmark.QueryCountMiddleware")
+
 ROOT_URLCONF = "linli.urls"
 WSGI_APPLICATION = "linli.wsgi.application"
 
@@ -118,9 +124,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"transaction_mode": "IMMEDIATE", "timeout": 20,
          "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+# Persistent connections on both backends (SQLite too: opening it and running the PRAGMAs above on
+# every request was most of the floor of /healthz; docs/performance.md).
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+# Persistent connections: a worker keeps its connection (opening one costs ~3 ms on loopback and
+# more over a network), checked before reuse so a restarted database costs one error, not many.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=True))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache: Redis in production (LINLI_CACHE_URL or REDIS_URL, e.g. redis://127.0.0.1:6379/3), memory of
+# the process otherwise. Holds rollups (by scope), users' grants (by user) and the map's GeoJSON (by
+# scope); see core/rollups.py and core/caching.py.
+_CACHE_URL = env.str("LINLI_CACHE_URL", default=env.str("REDIS_URL", default=""))
+CACHES = {"default": {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL,
+    "KEY_PREFIX": env.str("LINLI_CACHE_PREFIX", default="linli"), "TIMEOUT": 300,
+} if _CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "linli"}}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -303,7 +322,7 @@ LINLI_SCHEDULE = {
     "activity_reminders": {"task": "linli.activities.services.activity_reminders_send", "every": 60 * 60},
     "cases_overdue": {"task": "linli.cases.services.cases_overdue_notify", "at": "08:00"},
     "care_visits_overdue": {"task": "linli.grids.services.care_visits_overdue_notify", "at": "08:00"},
+    "rollups": {"task": "linli.core.rollups.refresh_all", "every": 5 * 60},
     # --- entries wired at merge time (their functions come with other branches) ---
-    # "rollups": {"task": "linli.core.rollups.refresh_all", "every": 5 * 60},
     # "backup": {"task": "…", "at": "01:30"},
 }

@@ -30,3 +30,10 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
+
+from django.conf import settings  # noqa: E402
+
+if settings.LINLI_BENCHMARK:
+    from linli.core.benchmark import bare
+
+    urlpatterns.append(path("bench/bare/", bare))

@@ -17,4 +17,7 @@ class CasesConfig(AppConfig):
         from linli.demo.generator import register_extension
 
         register_section("cases", selectors.figures)
+        from linli.core.rollups import register_rollup
+
+        register_rollup("cases.top_categories", lambda user: selectors.top_categories(user))
         register_extension(demo.extend)

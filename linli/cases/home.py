@@ -1,4 +1,5 @@
 from linli.cases import selectors
+from linli.core import rollups
 
 
 def requests(request):
@@ -6,8 +7,8 @@ def requests(request):
     mine = list(selectors.my_cases(user=request.user)[:3])
     staff = None
     if selectors.is_staff(request.user):
-        figures = selectors.figures(request.user)
-        staff = {"open": figures["open"], "overdue_share": figures["overdue_share"]}
+        figures, as_of = rollups.section("cases", request.user)
+        staff = {"open": figures["open"], "overdue_share": figures["overdue_share"], "as_of": as_of}
     if not mine and staff is None:
         return {"mine": [], "staff": None}
     return {"mine": mine, "staff": staff}

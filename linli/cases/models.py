@@ -219,12 +219,19 @@ class Case(models.Model):
     def scope_own(cls, user):
         """A resident's own cases, and orders offered to the user as a volunteer (to them, or to one of
         their teams in their community)."""
+        from linli.people.models import Person
         from linli.volunteers.models import Team, Volunteer
 
-        mine = Q(reporter=user) | Q(person__user=user)
-        vol = Volunteer.objects.filter(person__user=user, active=True)
-        offered = Q(volunteer__in=vol) | Q(team__in=Team.objects.filter(volunteers__in=vol),
-                                           division__in=vol.values("division"))
+        # The few ids first (a person, a volunteer, their teams): conditions on the case's own indexed
+        # columns, which PostgreSQL combines with a bitmap OR instead of scanning every case for a join.
+        persons = list(Person.objects.filter(user=user).values_list("pk", flat=True)) if user.pk else []
+        vols = list(Volunteer.objects.filter(person_id__in=persons, active=True).values_list("pk", "division_id"))
+        mine = Q(reporter=user) | Q(person_id__in=persons)
+        if not vols:
+            return mine
+        teams = list(Team.objects.filter(volunteers__in=[v for v, _ in vols]).values_list("pk", flat=True))
+        offered = Q(volunteer_id__in=[v for v, _ in vols]) | Q(team_id__in=teams,
+                                                              division_id__in=[d for _, d in vols])
         return mine | (Q(kind=Kind.ORDER) & offered)
 
     @property

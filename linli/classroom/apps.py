@@ -13,4 +13,7 @@ class ClassroomConfig(AppConfig):
         from linli.demo.generator import register_extension
 
         register_section("classroom", selectors.figures)
+        from linli.core.rollups import register_rollup
+
+        register_rollup("classroom.by_site", selectors.figures_by_site_rollup)
         register_extension(demo.extend)

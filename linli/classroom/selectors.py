@@ -256,8 +256,8 @@ def figures(user=None, *, site: Site | None = None) -> dict:
 
 def figures_by_site(*, user) -> list[dict]:
     """Per site: the same figures, in one grouped query per kind of record."""
-    sites = {s.pk: s for s in Site.objects.visible_to(user, roles=Role.Kind.values)
-             .filter(classroom_programs__isnull=False).distinct().select_related("division")}
+    visible = Site.objects.all() if user is None else Site.objects.visible_to(user, roles=Role.Kind.values)
+    sites = {s.pk: s for s in visible.filter(classroom_programs__isnull=False).distinct().select_related("division")}
 
     def grouped(qs, key, **agg):
         return {row[key]: row for row in qs.order_by().values(key).annotate(**agg)}
@@ -283,6 +283,17 @@ def figures_by_site(*, user) -> list[dict]:
                     "tutor_hours": roster.get(pk, {}).get("h") or Decimal(0),
                     "late_pickups": late.get(pk, {}).get("n", 0)})
     return out
+
+
+def figures_by_site_rollup(user=None) -> list[dict]:
+    """`figures_by_site` as JSON for core.rollups (sites by id; the page fetches the few sites)."""
+    return [{**{k: v for k, v in row.items() if k != "site"}, "site_id": row["site"].pk,
+             "tutor_hours": float(row["tutor_hours"])} for row in figures_by_site(user=user)]
+
+
+def figures_by_site_from(rows: list[dict]) -> list[dict]:
+    sites = Site.objects.select_related("division").in_bulk([r["site_id"] for r in rows])
+    return [{**r, "site": sites[r["site_id"]]} for r in rows if r["site_id"] in sites]
 
 
 # Ledger -------------------------------------------------------------------------------------------

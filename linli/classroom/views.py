@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from linli.core import rollups
 from linli.core.audit import audit_access
 from linli.core.forms import apply_errors
 from linli.core.models import AccessLog
@@ -57,9 +58,11 @@ def home(request):
         "volunteer": selectors.volunteer_of(user),
     }
     if staff:
+        figures, as_of = rollups.section("classroom", user)
+        by_site, _ = rollups.section("classroom.by_site", user)
         context.update({
-            "figures": selectors.figures(user),
-            "by_site": selectors.figures_by_site(user=user),
+            "figures": figures, "as_of": as_of,
+            "by_site": selectors.figures_by_site_from(by_site),
             "open_alerts": selectors.late_alerts(user=user, open_only=True)[:10],
             # The badge counts every open alert and unreviewed refused release, not the first ten.
             "alert_count": selectors.late_alerts(user=user, open_only=True).count()

@@ -9,3 +9,7 @@ class CoreConfig(AppConfig):
         from linli.core.home import charts_block, register_block
 
         register_block(order=5, template="core/_charts_block.html", context=charts_block)
+
+        from linli.core import caching
+
+        caching.connect()

@@ -34,3 +34,21 @@ class AccessLog(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.model}"
+
+
+class Rollup(models.Model):
+    """One section's figures for one scope (a set of division subtrees, "*" = everything), as computed
+    at `computed_at` by `core.rollups`; pages read these instead of every record."""
+
+    key = models.CharField(max_length=40)  # sha1 of `scope`: scopes can be long lists of paths
+    scope = models.TextField()
+    section = models.CharField(max_length=60)
+    data = models.JSONField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "section"], name="rollup_once_per_scope")]
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.scope} · {self.section} @ {self.computed_at:%Y-%m-%d %H:%M}"

@@ -22,18 +22,30 @@ def user_grants(user) -> list[tuple[str, str, int]]:
         return []
     cached = getattr(user, "_linli_grants", None)
     if cached is None:
-        from linli.accounts.models import Role
+        from django.core.cache import cache
 
-        cached = list(
-            Role.objects.filter(user_id=user.pk).values_list("kind", "division__path", "division_id")
-        )
-        user._linli_grants = cached
+        from linli.core import caching
+
+        # Per user in the shared cache (dropped when a role or division changes: core/caching.py).
+        key = caching.grants_key(user.pk)
+        cached = cache.get(key)
+        if cached is None:
+            from linli.accounts.models import Role
+
+            cached = [tuple(g) for g in
+                      Role.objects.filter(user_id=user.pk).values_list("kind", "division__path", "division_id")]
+            cache.set(key, cached, caching.GRANTS_SECONDS)
+        user._linli_grants = [tuple(g) for g in cached]
         user.__dict__.pop("_linli_scope_ids", None)
+        cached = user._linli_grants
     return cached
 
 
 def forget_grants(user) -> None:
-    """Drop the per-request caches after the user's grants change."""
+    """Drop the per-request caches (and the shared cache entry) after the user's grants change."""
+    from linli.core import caching
+
+    caching.forget_user(user.pk)
     user.__dict__.pop("_linli_grants", None)
     user.__dict__.pop("_linli_scope_ids", None)
 
@@ -57,11 +69,22 @@ def scope_division_ids(user, roles: Iterable[str] | None = None) -> list[int]:
     key = None if roles is None else tuple(sorted(roles))
     cache = user.__dict__.setdefault("_linli_scope_ids", {})
     if key not in cache:
+        from django.core.cache import cache as shared
+
+        from linli.core import caching
         from linli.divisions.models import Division
 
         paths = scope_paths(user, roles)
-        cache[key] = list(Division.objects.filter(path_q("path", paths)).values_list("pk", flat=True)) \
-            if paths else []
+        if not paths:
+            cache[key] = []
+        else:
+            # By the paths themselves: the same ids for anyone holding these grants.
+            skey = caching.scope_ids_key(paths, key)
+            ids = shared.get(skey)
+            if ids is None:
+                ids = list(Division.objects.filter(path_q("path", paths)).values_list("pk", flat=True))
+                shared.set(skey, ids, caching.GRANTS_SECONDS)
+            cache[key] = ids
     return cache[key]
 
 
@@ -121,7 +144,14 @@ class ScopedQuerySet(models.QuerySet):
         if own is not None:
             # The user's own records are few: fetch their ids first, because an OR of two indexed
             # conditions is not used as such by SQLite's planner (it scans the table).
-            own_ids = sorted(set(model._base_manager.filter(own(user)).values_list("pk", flat=True)))
+            # Only those outside the divisions already in scope: a staff member's own cases in their
+            # own community would otherwise make the OR list grow with the county (docs/performance.md).
+            mine = model._base_manager.filter(own(user))
+            if field:
+                in_scope = scope_division_ids(user, roles)
+                if in_scope:
+                    mine = mine.exclude(**{f"{field}__in": in_scope})
+            own_ids = sorted(set(mine.values_list("pk", flat=True)))
             if own_ids:
                 q |= Q(pk__in=own_ids)
         return self.filter(q)

@@ -1,8 +1,9 @@
 """The county's headline figures, computed from records (never typed in).
 
-`figures(user=None)` is what `linli stats --json` prints and what the overview page shows: the whole
-database for the command line, the user's divisions on a page. Later features add a section with
-`register_section(name, fn)`; published keys stay stable (README, "Figures").
+`figures(user=None)` is the live computation: the whole database for the command line, the user's
+divisions on a page. Pages and `linli stats` read the same figures from `core.rollups` (kept current in
+the background); `linli stats --live` and the rollups' tests call this. Later features add a section
+with `register_section(name, fn)`; published keys stay stable (README, "Figures").
 """
 
 from collections.abc import Callable
@@ -27,6 +28,15 @@ def _scoped(model, user):
 
 
 def figures(user=None) -> dict:
+    """Every section computed live from records (`linli stats --live`; pages read `core.rollups`)."""
+    out = core_figures(user)
+    for name, fn in _SECTIONS.items():
+        out[name] = fn(user)
+    return out
+
+
+def core_figures(user=None) -> dict:
+    """The published top-level keys (communities … persons)."""
     from linli.divisions.models import Division
     from linli.people.models import Household, Person
     from linli.places.models import Room, Site
@@ -54,6 +64,4 @@ def figures(user=None) -> dict:
         "households": _scoped(Household, user).count(),
         "persons": _scoped(Person, user).count(),
     }
-    for name, fn in _SECTIONS.items():
-        out[name] = fn(user)
     return out

@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from linli.core import stats
+from linli.core import caching, rollups
 from linli.core.home import blocks_for
 from linli.core.scoping import role_kinds, user_grants
 from linli.divisions.models import Division
@@ -17,8 +18,10 @@ def home(request):
     a resident sees the places they can book and their bookings)."""
     kinds = role_kinds(request.user)
     staff = request.user.is_superuser or bool(kinds & {"county_admin", "community_staff", "site_manager"})
+    figures, as_of = rollups.figures(request.user) if staff or kinds & {"grid_worker"} else (None, None)
     context = {
-        "figures": stats.figures(request.user) if staff or kinds & {"grid_worker"} else None,
+        "figures": figures,
+        "as_of": as_of,
         "is_staff_home": staff,
         "upcoming_bookings": place_selectors.upcoming_bookings_for(user=request.user)[:5],
         "pending_approvals": place_selectors.pending_approvals_for(user=request.user)[:5] if staff else [],
@@ -39,7 +42,14 @@ def map_page(request):
 @login_required
 def map_data(request):
     """The map's own data: community boundaries and sites in the user's scope, as GeoJSON."""
-    return JsonResponse(place_selectors.map_geojson(user=request.user))
+    # Cached by the user's exact grants and language (core/caching.py), dropped when places change.
+    key = caching.map_key(user_grants(request.user) if not request.user.is_superuser else [("*",)],
+                          request.LANGUAGE_CODE)
+    data = cache.get(key)
+    if data is None:
+        data = place_selectors.map_geojson(user=request.user)
+        cache.set(key, data, caching.MAP_SECONDS)
+    return JsonResponse(data)
 
 
 def healthz(request):

@@ -103,8 +103,10 @@ def exists() -> bool:
 
 
 @transaction.atomic
-def build(*, households_per_grid: int = 60, seed: int = 360724) -> list[Login]:
-    """Create the demo county. Refuses to run twice (`linli demo --reset` erases the database first)."""
+def build(*, households_per_grid: int = 60, seed: int = 360724, community_specs: list | None = None,
+          grids_per_community: tuple[int, int] = (4, 6)) -> list[Login]:
+    """Create the demo county. Refuses to run twice (`linli demo --reset` erases the database first).
+    `community_specs` and `grids_per_community` let the large county (linli/demo/large.py) reuse it."""
     if exists():
         raise RuntimeError("the demo county already exists")
     rng = random.Random(seed)
@@ -114,12 +116,12 @@ def build(*, households_per_grid: int = 60, seed: int = 360724) -> list[Login]:
              for n, c in TOWNS.items()}
     tags = {t.code: t for t in CareTag.objects.all()}
     stations, communities, grids = {}, {}, []
-    for ci, (cname, town, dn, de, centers) in enumerate(COMMUNITIES, start=1):
+    for ci, (cname, town, dn, de, centers) in enumerate(community_specs or COMMUNITIES, start=1):
         lat, lng = _offset(*CENTER, dn, de)
         com = Division.objects.create(name=cname, code=f"{TOWNS[town]}{ci:03d}", level=Division.Level.COMMUNITY,
                                       parent=towns[town], boundary=_hexagon(lat, lng, 0.75))
         communities[cname] = (com, lat, lng)
-        for gi in range(1, rng.randint(4, 6) + 1):
+        for gi in range(1, rng.randint(*grids_per_community) + 1):
             grids.append((Division.objects.create(name=f"{cname}第{gi}网格", code=f"{com.code}{gi:03d}",
                                                   level=Division.Level.GRID, parent=com), lat, lng))
         for si, (sname, placement, area, extra) in enumerate(centers):

@@ -25,6 +25,7 @@ TASK_LABELS = {
     "linli.activities.services.activity_reminders_send": _("Activity reminders"),
     "linli.cases.services.cases_overdue_notify": _("Overdue cases to their owners"),
     "linli.grids.services.care_visits_overdue_notify": _("Overdue care visits to grid workers"),
+    "linli.core.rollups.refresh_all": _("Refresh the figures"),
 }
 
 

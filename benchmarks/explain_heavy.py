@@ -1,0 +1,62 @@
+"""EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL of the heavy queries behind the main pages, on the large
+county, as markdown for docs/performance.md.
+
+    DATABASE_URL='postgres://postgres@127.0.0.1:5432/wt_scale?options=-c%20search_path%3Dlarge' \\
+        .venv/bin/python benchmarks/explain_heavy.py > /tmp/plans.md
+"""
+
+import os
+import re
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+
+from linli.accounts.models import User  # noqa: E402
+
+
+def queries():
+    from linli.activities.models import Registration
+    from linli.cases.models import Case
+    from linli.core import rollups
+    from linli.core.models import Rollup
+    from linli.divisions.models import Division
+    from linli.grids.models import Visit
+    from linli.people.models import Person
+
+    staff, county = User.objects.get(username="staff"), User.objects.get(username="county")
+    scope = rollups.scope_of(staff)
+    yield ("a page's figures: the rollup rows of one scope",
+           Rollup.objects.filter(key=rollups._key(scope), section__in=["core", "cases", "activities"]))
+    com = Division.objects.get(name="东门社区")
+    yield ("the divisions under a grant (scope ids, cached)", Division.objects.filter(path__startswith=com.path)
+           .values_list("pk", flat=True))
+    yield ("community staff's case inbox, newest first (one page)",
+           Case.objects.visible_to(staff).exclude(status=Case.Status.CLOSED).order_by("-created_at")[:50])
+    yield ("county: the persons API list (one page)", Person.objects.visible_to(county).order_by("pk")[:50])
+    yield ("community staff: the persons API list (one page)", Person.objects.visible_to(staff).order_by("pk")[:50])
+    yield ("community staff: registrations API list (one page)",
+           Registration.objects.visible_to(staff).order_by("-pk")[:50])
+    yield ("a household's latest visit (grids)", Visit.objects.filter(
+        household_id=Visit.objects.values_list("household_id", flat=True).first()).order_by("-visited_on")[:1])
+
+
+def main():
+    for title, qs in queries():
+        sql, params = qs.query.sql_with_params()
+        with connection.cursor() as cur:
+            cur.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params)
+            plan = "\n".join(r[0] for r in cur.fetchall())
+        def short(text):  # long id lists cut to their first ten
+            return re.sub(r"((?:\d+, ?){10})(?:\d+, ?)+(\d+)", r"\1…, \2", text)
+
+        sql, plan = short(sql % tuple(repr(p) for p in params)), short(plan)
+        print(f"### {title}\n\n```sql\n{sql}\n```\n"
+              f"```\n{plan}\n```\n")
+
+
+if __name__ == "__main__":
+    main()

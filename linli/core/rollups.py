@@ -1,0 +1,208 @@
+"""Figures from rollups: the pages and `linli stats` read precomputed figures, not every record.
+
+A rollup is one section's figures (`core.stats` sections, plus the few tables pages add with
+`register_rollup`) for one *scope*: a set of division subtrees (the minimal paths of a user's grants),
+or "*" for the whole database. It is computed by the section's own live function, run as a viewer
+holding every role at those paths, so a rollup is exactly what the live computation gave at
+`computed_at` (the property test in core/tests/test_rollups.py holds us to it).
+
+Why materialised figures per scope and not additive day counters: the published figures include
+medians (hours to dispatch, to close), distinct counts (children enrolled, teacher volunteers,
+volunteers per team) and figures relative to today (last 30 days, overdue, running campaigns), none
+of which add up across days or divisions. A page therefore reads one row per section, and its cost
+does not depend on how many records the county has; the refresh does that work in the background.
+
+Kept current by `refresh_all()` (the job schedule calls it every few minutes; `linli manage
+rollups_refresh`). A scope nobody asked for yet (a grid, a user with grants in two communities) is
+computed on first read and refreshed with the others from then on. Reads go through Django's cache
+(Redis in production) for ROLLUP_CACHE_SECONDS; the key is the scope, never the user, and two users
+share a rollup only when their scopes are the same set of divisions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+ALL = "*"
+ROLLUP_CACHE_SECONDS = 60
+_EXTRA: dict[str, Callable] = {}
+
+
+def register_rollup(name: str, fn: Callable) -> None:
+    """A page's table kept as a rollup too: fn(user_or_None) -> JSON-able value."""
+    _EXTRA[name] = fn
+
+
+def _sections() -> dict[str, Callable]:
+    from linli.core import stats
+
+    return {"core": stats.core_figures, **stats._SECTIONS, **_EXTRA}
+
+
+# Scopes -------------------------------------------------------------------------------------------
+
+def scope_of(user) -> str:
+    """The user's scope: "*" for the command line and superusers, else their grants' minimal paths."""
+    from linli.core.scoping import scope_paths
+
+    if user is None or getattr(user, "is_superuser", False):
+        return ALL
+    if not getattr(user, "is_authenticated", False):
+        return ""
+    return "|".join(sorted(scope_paths(user)))
+
+
+def within(scope: str, division) -> str:
+    """The part of `scope` under `division` (a community's figures page reads only its own rows)."""
+    path = division.path
+    if scope == ALL:
+        return path
+    paths = [p for p in scope.split("|") if p]
+    if any(path.startswith(p) for p in paths):
+        return path
+    return "|".join(sorted(p for p in paths if p.startswith(path)))
+
+
+def _key(scope: str) -> str:
+    return hashlib.sha1(scope.encode()).hexdigest()
+
+
+def _cache_key(scope: str, name: str) -> str:
+    return f"linli:rollup:{_key(scope)}:{name}"
+
+
+def viewer(scope: str):
+    """None for "*", else an unsaved user holding every role at the scope's paths: the live figure
+    functions, given it, count exactly the records under those divisions."""
+    from linli.accounts.models import Role, User
+
+    if scope == ALL:
+        return None
+    user = User(pk=0, username="rollup", is_superuser=False)  # pk 0 is nobody: "own records" match none
+    user._linli_grants = [(kind, path, 0) for path in scope.split("|") if path for kind in Role.Kind.values]
+    return user
+
+
+# Compute, store, read -----------------------------------------------------------------------------
+
+def compute(scope: str, names: Iterable[str] | None = None) -> dict:
+    sections = _sections()
+    who = viewer(scope)
+    return {name: sections[name](who) for name in (names or sections)}
+
+
+def _store(scope: str, data: dict, at: dt.datetime) -> None:
+    from linli.core.models import Rollup
+
+    key = _key(scope)
+    existing = set(Rollup.objects.filter(key=key, section__in=list(data)).values_list("section", flat=True))
+    if existing:
+        for name in existing:
+            Rollup.objects.filter(key=key, section=name).update(data=data[name], computed_at=at)
+    new = [Rollup(key=key, scope=scope, section=name, data=value, computed_at=at)
+           for name, value in data.items() if name not in existing]
+    if new:
+        try:
+            with transaction.atomic():
+                Rollup.objects.bulk_create(new)
+        except IntegrityError:
+            pass  # another worker stored the same scope at the same moment: theirs is as good
+    cache.set_many({_cache_key(scope, n): (v, at) for n, v in data.items()}, ROLLUP_CACHE_SECONDS)
+
+
+def read(scope: str, names: list[str]) -> tuple[dict, dt.datetime | None]:
+    """Sections of one scope: cache, then the rollup table, then (first read of a scope) computed
+    live and stored. Returns the data and the oldest `computed_at` among them."""
+    from linli.core.models import Rollup
+
+    if not scope or getattr(settings, "LINLI_FIGURES_LIVE", False):
+        # No grants: nothing to count, nothing to keep. LINLI_FIGURES_LIVE (benchmarks only): the
+        # pages as they were before rollups, to measure both in one run.
+        return compute(scope, names), None
+    got = cache.get_many([_cache_key(scope, n) for n in names])
+    data = {n: got[_cache_key(scope, n)] for n in names if _cache_key(scope, n) in got}
+    missing = [n for n in names if n not in data]
+    if missing:
+        rows = {r.section: (r.data, r.computed_at) for r in Rollup.objects.filter(key=_key(scope), section__in=missing)}
+        if rows:
+            cache.set_many({_cache_key(scope, n): v for n, v in rows.items()}, ROLLUP_CACHE_SECONDS)
+        data.update(rows)
+        missing = [n for n in names if n not in data]
+    if missing:
+        now = timezone.now()
+        fresh = compute(scope, missing)
+        _store(scope, fresh, now)
+        data.update({n: (v, now) for n, v in fresh.items()})
+    as_of = min(at for _, at in data.values()) if data else None
+    return {n: data[n][0] for n in names}, as_of
+
+
+def section(name: str, user, *, division=None) -> tuple:
+    """One section for the user (optionally within one division): (figures, as of)."""
+    scope = scope_of(user)
+    if division is not None:
+        scope = within(scope, division)
+    data, as_of = read(scope, [name])
+    return data[name], as_of
+
+
+def section_by_division(name: str, user, divisions) -> tuple[list, dt.datetime | None]:
+    """One section for each of `divisions` within the user's scope (a figures table by community):
+    [(division, figures)], as of the oldest. One cache round trip and one query for the lot."""
+    from linli.core.models import Rollup
+
+    scope = scope_of(user)
+    scopes = [(d, within(scope, d)) for d in divisions]
+    keys = {s: _cache_key(s, name) for _, s in scopes if s}
+    got = cache.get_many(list(keys.values()))
+    found = {s: got[k] for s, k in keys.items() if k in got}
+    todo = {_key(s): s for s in keys if s not in found}
+    if todo:
+        rows = {todo[r.key]: (r.data, r.computed_at)
+                for r in Rollup.objects.filter(key__in=list(todo), section=name)}
+        cache.set_many({_cache_key(s, name): v for s, v in rows.items()}, ROLLUP_CACHE_SECONDS)
+        found.update(rows)
+    out = []
+    for d, s in scopes:
+        if s not in found:
+            found[s] = (lambda r: (r[0][name], r[1]))(read(s, [name]))
+        out.append((d, found[s][0]))
+    ats = [at for _, at in found.values() if at is not None]
+    return out, (min(ats) if ats else None)
+
+
+def figures(user=None) -> tuple[dict, dt.datetime | None]:
+    """What `core.stats.figures(user)` computes live, read from the rollups: (figures, as of)."""
+    sections = _sections()
+    names = ["core", *[n for n in sections if n not in _EXTRA and n != "core"]]
+    data, as_of = read(scope_of(user), names)
+    out = dict(data.pop("core"))
+    out.update(data)
+    return out, as_of
+
+
+# Refresh ------------------------------------------------------------------------------------------
+
+def refresh_all() -> int:
+    """Recompute every rollup: the whole database, each county, town and community, and every scope
+    read since (grids, users with several grants). Returns the number of scopes refreshed. The job
+    schedule calls this every few minutes; `linli manage rollups_refresh` runs it by hand."""
+    from linli.core.models import Rollup
+    from linli.divisions.models import Division
+
+    scopes = {ALL, *Division.objects.exclude(level=Division.Level.GRID).values_list("path", flat=True)}
+    scopes |= set(Rollup.objects.values_list("scope", flat=True).distinct())
+    alive = {p for p in Division.objects.values_list("path", flat=True)}
+    for scope in sorted(scopes):
+        if scope != ALL and not all(p in alive for p in scope.split("|") if p):
+            Rollup.objects.filter(key=_key(scope)).delete()  # a division went away
+            continue
+        _store(scope, compute(scope), timezone.now())
+    return len(scopes)
