@@ -451,7 +451,7 @@ class Delivery(models.Model):
     stop = models.PositiveSmallIntegerField(_("stop number"), default=0)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PLANNED)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("confirmed by"), null=True,
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=pgettext_lazy("canteen staff", "confirmed by"), null=True,
                                      blank=True, on_delete=models.SET_NULL, related_name="+")
     unwell = models.BooleanField(_("looks unwell"), default=False)
     note = models.CharField(_("wellbeing note"), max_length=300, blank=True)

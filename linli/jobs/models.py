@@ -28,7 +28,7 @@ class Job(models.Model):
     task = models.CharField(_("task"), max_length=200)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     # What the job works on ("grids.import:12"), so a page can find the job of its record.
-    key = models.CharField(_("key"), max_length=200, blank=True, db_index=True)
+    key = models.CharField(pgettext_lazy("job", "key"), max_length=200, blank=True, db_index=True)
     schedule = models.CharField(_("schedule entry"), max_length=100, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(_("progress"), default=0)

@@ -69,7 +69,7 @@ class NotificationQuerySet(models.QuerySet):
 
 
 class Notification(models.Model):
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("to"), on_delete=models.CASCADE,
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=pgettext_lazy("notification", "to"), on_delete=models.CASCADE,
                                   related_name="notifications")
     key = models.CharField(_("template"), max_length=60)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
@@ -126,8 +126,8 @@ class Delivery(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = _("delivery")
-        verbose_name_plural = _("deliveries")
+        verbose_name = pgettext_lazy("notification", "delivery")
+        verbose_name_plural = pgettext_lazy("notification", "deliveries")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
                    models.Index(fields=["created_at"], name="delivery_created")]
