@@ -170,5 +170,6 @@ def test_the_door_qr_code_scales_to_a_phone(client, occ, staff):
     """A viewBox and no fixed width: the code fills the phone's width instead of being cut off."""
     client.force_login(staff)
     body = client.get(reverse("activities:door", args=[occ.pk])).content.decode()
-    svg = body[body.index("<svg"):body.index(">", body.index("<svg"))]
+    qr = body.index('data-testid="door-qr"')
+    svg = body[body.index("<svg", qr):body.index(">", body.index("<svg", qr))]
     assert "viewBox=" in svg and "width=" not in svg
