@@ -500,9 +500,19 @@ def run_start(*, by, run: DeliveryRun, now: dt.datetime | None = None) -> Delive
 
 
 def on_delivery_missed(delivery: Delivery) -> None:
-    """Hook for the notifications app: a meal was not handed over (nobody home, declined). Staff see it
-    on the canteen page until they mark it seen; the lead connects this to the staff notification."""
-    log.info("canteen delivery %s missed: %s", delivery.pk, delivery.status)
+    """A meal was not handed over (nobody home, declined): the canteen's community staff are told at
+    once (an elder who does not open the door may need someone to look in), and they see it on the
+    canteen page until they mark it seen."""
+    from linli.accounts.models import Role, User
+    from linli.notifications.services import notify_all
+
+    canteen = delivery.run.route.canteen
+    staff = User.objects.filter(is_active=True, roles__kind=Role.Kind.COMMUNITY_STAFF,
+                                roles__division=canteen.site.division).distinct()
+    notify_all(recipients=staff, key="canteen.delivery_missed", dedup_key=f"canteen.delivery_missed:{delivery.pk}",
+               obj=f"/canteen/{canteen.pk}/", params={
+                   "canteen": canteen.name, "diner": delivery.diner.person.name,
+                   "status": delivery.status, "round": delivery.run.route.name})
 
 
 def delivery_confirm(*, by, run: DeliveryRun, diner: Diner, status: str, unwell: bool = False, note: str = "",

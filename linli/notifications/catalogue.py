@@ -33,6 +33,13 @@ def _refusal(params: dict) -> dict:
     return {**params, "reason": str(label)}
 
 
+def _delivery_status(params: dict) -> dict:
+    from linli.canteen.models import Delivery
+
+    status = params.get("status", "")
+    return {**params, "status": str(dict(Delivery.Status.choices).get(status, status))}
+
+
 def _relation(params: dict) -> dict:
     from linli.classroom.models import PickupPerson
 
@@ -119,6 +126,12 @@ TEMPLATES: dict[str, Template] = {
     "coverage.failed": Template(
         gettext_noop("Coverage run failed: %(division)s"),
         gettext_noop("The run could not be computed: %(error)s")),
+    # The elderly canteen
+    "canteen.delivery_missed": Template(
+        gettext_noop("Meal not delivered: %(diner)s"),
+        gettext_noop("On the %(round)s round of %(canteen)s the meal for %(diner)s was not handed over "
+                     "(%(status)s). Someone may need to look in on them."),
+        prepare=_delivery_status),
 }
 
 

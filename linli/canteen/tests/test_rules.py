@@ -330,3 +330,15 @@ def test_a_served_day_without_check_or_sample_is_a_gap(world):
     services.health_check_record(by=world["staff"], canteen=world["canteen"], date=yesterday, worker="张师傅")
     assert food_safety_gaps(canteen=world["canteen"], first=yesterday, last=today) == [
         {"date": yesterday, "missing": ["sample"]}]
+
+
+def test_a_missed_delivery_tells_the_canteens_community_staff_at_once(world, round_, make_user):
+    from linli.accounts.models import Role
+    from linli.notifications.models import Notification
+
+    elsewhere = make_user(Role.Kind.COMMUNITY_STAFF, world["B"])
+    stop = services.delivery_confirm(by=round_["vuser"], run=round_["run"], diner=round_["on"], status="declined")
+    (note,) = Notification.objects.filter(key="canteen.delivery_missed")
+    assert note.recipient == world["staff"] and round_["on"].person.name in note.subject
+    assert not Notification.objects.filter(recipient=elsewhere).exists()
+    assert stop.status == "declined"
