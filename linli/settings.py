@@ -132,6 +132,18 @@ SESSION_SAVE_EVERY_REQUEST = True
 # Lock-out after repeated failed logins (GB/T 22239 level 3).
 LINLI_LOGIN_MAX_FAILURES = env.int("LINLI_LOGIN_MAX_FAILURES", default=5)
 LINLI_LOGIN_LOCK_MINUTES = env.int("LINLI_LOGIN_LOCK_MINUTES", default=15)
+# API tokens expire after this many seconds (default 8 hours: one working day); a new password, a
+# change of roles or a lock ends them earlier.
+LINLI_TOKEN_TTL = env.int("LINLI_TOKEN_TTL", default=8 * 3600)
+# Reverse proxies in front of the app that append to X-Forwarded-For (docs/deployment.md: 1 behind
+# nginx). 0 trusts only REMOTE_ADDR, so a forged header cannot dodge a limit.
+LINLI_TRUSTED_PROXY_HOPS = env.int("LINLI_TRUSTED_PROXY_HOPS", default=0)
+# Requests per client (address and user) and window, "N/seconds" (linli.core.ratelimit).
+LINLI_RATE_LIMITS = {
+    "login": env.str("LINLI_RATE_LOGIN", default="20/60"),
+    "token": env.str("LINLI_RATE_TOKEN", default="20/60"),
+    "search": env.str("LINLI_RATE_SEARCH", default="120/60"),
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -171,7 +183,7 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 REST_FRAMEWORK = {
     # Token first, so an anonymous request gets 401 with `WWW-Authenticate: Token`, not a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "linli.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
