@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "auditlog",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "linli.core",
     "linli.divisions",
     "linli.accounts",
@@ -78,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "linli.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -132,6 +136,10 @@ SESSION_SAVE_EVERY_REQUEST = True
 # Lock-out after repeated failed logins (GB/T 22239 level 3).
 LINLI_LOGIN_MAX_FAILURES = env.int("LINLI_LOGIN_MAX_FAILURES", default=5)
 LINLI_LOGIN_LOCK_MINUTES = env.int("LINLI_LOGIN_LOCK_MINUTES", default=15)
+# Two-factor sign-in (TOTP, recovery codes) for superusers, administrators and the roles that may see
+# full personal data. Off only by this setting, which `linli check --deploy` warns about.
+LINLI_2FA_REQUIRED = env.bool("LINLI_2FA_REQUIRED", default=True)
+OTP_TOTP_ISSUER = "Linli"
 # API tokens expire after this many seconds (default 8 hours: one working day); a new password, a
 # change of roles or a lock ends them earlier.
 LINLI_TOKEN_TTL = env.int("LINLI_TOKEN_TTL", default=8 * 3600)

@@ -13,6 +13,7 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self):
+        from linli.accounts import checks  # noqa: F401  (registers the deploy check)
         from linli.accounts.models import Role
 
         post_save.connect(_role_changed, sender=Role, dispatch_uid="accounts-role-saved")

@@ -21,3 +21,12 @@ class LoginForm(AuthenticationForm):
                     params={"until": formats.date_format(timezone.localtime(until), "TIME_FORMAT")},
                 ) from None
             raise
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"), max_length=20,
+        help_text=_("The 6-digit code from your authenticator app, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "autofocus": True}),
+    )

@@ -1,11 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from linli.accounts import views
 from linli.accounts.views import LoginView
 
 app_name = "accounts"
 urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
+    path("2fa/", views.twofactor_verify, name="2fa_verify"),
+    path("2fa/setup/", views.twofactor_setup, name="2fa_setup"),
+    path("2fa/codes/", views.twofactor_codes, name="2fa_codes"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(
         template_name="accounts/password_change.html",
