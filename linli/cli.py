@@ -7,6 +7,7 @@
     linli check           Django's system checks (add --deploy for production settings)
     linli stats [--json]  the county's headline figures, computed from records
     linli compilemessages compile translations (.po → .mo) without GNU gettext
+    linli totp USERNAME   the current two-factor code of a demo login (demo authenticators only)
     linli manage ...      any other Django management command
 """
 
@@ -97,12 +98,33 @@ def _print_logins(logins, bind):
         from linli.accounts.models import User
 
         for u in User.objects.filter(username__in=["admin", "county", "staff", "site", "grid", "tutor",
-                                                   "volunteer", "resident"]).prefetch_related("roles__division"):
+                                                   "volunteer", "resident", "sysadmin", "secadmin",
+                                                   "auditor"]).prefetch_related("roles__division"):
             role = next(iter(u.roles.all()), None)
             rows.append(type("L", (), {"username": u.username, "role": role.kind if role else "superuser",
                                        "where": role.division.name if role else "—"}))
+    from linli.accounts.demo import demo_device
+
     for r in rows:
         print(f"  {r.username:<10} {r.role:<16} {r.where}")
+        device = demo_device(r.username)
+        if device is not None:
+            print(f"  {'':<10} two-factor: add {device.config_url}")
+    print("Logins with two-factor: scan or paste the otpauth URI into an authenticator app, or run "
+          "`linli totp USERNAME` for the current code.")
+
+
+def cmd_totp(opts):
+    """The current code of a demo login's authenticator (demo devices only: a real user's secret never
+    leaves their phone)."""
+    _setup()
+    from linli.accounts import twofactor
+    from linli.accounts.demo import demo_device
+
+    device = demo_device(opts.username)
+    if device is None:
+        sys.exit(f"{opts.username} has no demo authenticator (only `linli demo` makes them).")
+    print(twofactor.current_code(device))
 
 
 def _print_figures(as_json=False):
@@ -195,6 +217,9 @@ def main(argv=None):
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_stats)
     sub.add_parser("compilemessages", help="compile translations").set_defaults(func=cmd_compilemessages)
+    p = sub.add_parser("totp", help="current two-factor code of a demo login")
+    p.add_argument("username")
+    p.set_defaults(func=cmd_totp)
     # The 15-minute service circle (issue 5): `linli coverage import-network|run|site`.
     from linli.coverage.cli import add_parser as add_coverage_parser
     add_coverage_parser(sub, setup=_setup)

@@ -8,13 +8,39 @@ def _role_changed(sender, instance, **kwargs):
     services.roles_changed(user=instance.user)
 
 
+def _duty_block(request):
+    from linli.accounts import selectors
+
+    user = request.user
+    duties = [(name, label) for test, name, label in (
+        (selectors.is_system_admin, "accounts:users", "accounts"),
+        (selectors.is_security_admin, "accounts:roles", "roles"),
+        (selectors.is_auditor, "accounts:audit", "audit"),
+    ) if test(user)]
+    return {"duties": duties} if duties else None
+
+
 class AccountsConfig(AppConfig):
     name = "linli.accounts"
     label = "accounts"
 
     def ready(self):
-        from linli.accounts import checks  # noqa: F401  (registers the deploy check)
-        from linli.accounts.models import Role
+        from auditlog.registry import auditlog
+
+        from linli.accounts import (
+            checks,  # noqa: F401  (registers the deploy check)
+            demo,
+        )
+        from linli.accounts.models import Role, User
+        from linli.core.home import register_block
+        from linli.demo.generator import register_extension
+
+        # Grants and accounts are changed by the security and system administrators: the auditor reads
+        # the changes (never a password hash or the session stamp).
+        auditlog.register(Role)
+        auditlog.register(User, exclude_fields=["password", "session_stamp", "last_login"])
+        register_block(order=5, template="accounts/_home_block.html", context=_duty_block)
+        register_extension(demo.extend, last=True)
 
         post_save.connect(_role_changed, sender=Role, dispatch_uid="accounts-role-saved")
         post_delete.connect(_role_changed, sender=Role, dispatch_uid="accounts-role-deleted")

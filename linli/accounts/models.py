@@ -75,11 +75,18 @@ class Role(models.Model):
         TUTOR = "tutor", _("Classroom tutor")
         VOLUNTEER = "volunteer", _("Volunteer")
         RESIDENT = "resident", _("Resident")
+        # Separated duties (三员分立, GB/T 22239 level 3): granted at the county, they reveal no records.
+        SYSTEM_ADMIN = "system_admin", _("System administrator")
+        SECURITY_ADMIN = "security_admin", _("Security administrator")
+        AUDITOR = "auditor", _("Security auditor")
 
     # Who may manage what (used by services and views through core.scoping.has_role_over).
     STAFF = (Kind.COUNTY_ADMIN, Kind.COMMUNITY_STAFF)
     PLACE_MANAGERS = (Kind.COUNTY_ADMIN, Kind.COMMUNITY_STAFF, Kind.SITE_MANAGER)
     PEOPLE_KEEPERS = (Kind.COUNTY_ADMIN, Kind.COMMUNITY_STAFF, Kind.GRID_WORKER)
+    DUTIES = (Kind.SYSTEM_ADMIN, Kind.SECURITY_ADMIN, Kind.AUDITOR)
+    # Nobody audits themselves: an auditor holds none of these, and none of them is an auditor.
+    AUDITED_ADMINS = (Kind.SYSTEM_ADMIN, Kind.SECURITY_ADMIN, Kind.COUNTY_ADMIN)
 
     user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="roles")
     kind = models.CharField(_("role"), max_length=20, choices=Kind.choices)
@@ -96,3 +103,16 @@ class Role(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_kind_display()} @ {self.division}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        others = set(Role.objects.filter(user_id=self.user_id).exclude(pk=self.pk).values_list("kind", flat=True))
+        if self.kind == Role.Kind.AUDITOR and (others & set(Role.AUDITED_ADMINS) or self.user.is_superuser):
+            raise ValidationError({"kind": _("An auditor cannot also be an administrator.")})
+        if self.kind in Role.AUDITED_ADMINS and Role.Kind.AUDITOR in others:
+            raise ValidationError({"kind": _("An administrator cannot also be the auditor.")})
+
+    def save(self, *args, **kwargs):
+        self.clean()  # the separation holds however a grant is made (pages, admin, demo, shell)
+        super().save(*args, **kwargs)

@@ -52,3 +52,78 @@ def roles_changed(*, user) -> None:
     """A grant added or taken away ends the user's sessions and tokens: a page or token opened under
     the old roles must not keep their reach."""
     user.end_sessions()
+
+
+# --- Separated duties (三员分立): the security administrator grants roles, the system administrator
+# keeps the accounts running; both are recorded by django-auditlog for the auditor.
+
+def _refuse_self(by, user):
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    if by.pk == user.pk:
+        raise PermissionDenied(_("Nobody changes their own account or roles here."))
+
+
+@transaction.atomic
+def role_grant(*, by, user, kind: str, division):
+    """Grant a role (security administrator). Duties are granted at the county; the model refuses an
+    auditor who is also an administrator."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from linli.accounts.models import Role
+
+    _refuse_self(by, user)
+    if kind in Role.DUTIES and division.parent_id is not None:
+        raise ValidationError({"division": _("Separated duties are granted at the county.")})
+    if Role.objects.filter(user=user, kind=kind, division=division).exists():
+        raise ValidationError({"kind": _("This role is already granted there.")})
+    return Role.objects.create(user=user, kind=kind, division=division, granted_by=by)
+
+
+@transaction.atomic
+def role_revoke(*, by, role) -> None:
+    _refuse_self(by, role.user)
+    role.delete()
+
+
+@transaction.atomic
+def user_create(*, by, username: str, display_name: str, password: str):
+    from linli.accounts.models import User
+
+    return User.objects.create_user(username, password=password, display_name=display_name)
+
+
+@transaction.atomic
+def user_set_active(*, by, user, active: bool) -> None:
+    _refuse_self(by, user)
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        user.end_sessions()
+
+
+@transaction.atomic
+def user_lock(*, by, user, until) -> None:
+    """Lock an account (no sign-in, no token) until `until`, or unlock it (None); clears the
+    failed sign-ins counted against its name."""
+    _refuse_self(by, user)
+    user.locked_until = until
+    user.save(update_fields=["locked_until"])
+    if until is not None:
+        user.end_sessions()
+    LoginThrottle.objects.filter(username_key=_key(user.username)).delete()
+
+
+@transaction.atomic
+def user_reset_second_factor(*, by, user) -> None:
+    """Forget the user's authenticator and recovery codes (a lost phone): they enrol again at their
+    next sign-in; their sessions end."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    _refuse_self(by, user)
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    user.end_sessions()
