@@ -216,14 +216,16 @@ class Case(models.Model):
 
     @classmethod
     def scope_own(cls, user):
-        """A resident's own cases, and orders offered to the user as a volunteer (to them, or to one of
-        their teams in their community)."""
+        """A resident's own cases, and orders of the user as a volunteer: given to them, or offered to
+        one of their teams in their community while nobody has taken them (least privilege: not the
+        team's orders that another volunteer took or closed)."""
         from linli.volunteers.models import Team, Volunteer
 
         mine = Q(reporter=user) | Q(person__user=user)
         vol = Volunteer.objects.filter(person__user=user, active=True)
-        offered = Q(volunteer__in=vol) | Q(team__in=Team.objects.filter(volunteers__in=vol),
-                                           division__in=vol.values("division"))
+        offered = Q(volunteer__in=vol) | Q(volunteer__isnull=True, team__in=Team.objects.filter(volunteers__in=vol),
+                                           division__in=vol.values("division"),
+                                           status__in=(cls.Status.DISPATCHED, cls.Status.IN_PROGRESS))
         return mine | (Q(kind=Kind.ORDER) & offered)
 
     @property
