@@ -60,3 +60,43 @@ def check_rate(request, scope: str, *, key: str | None = None) -> bool:
         uid = user.pk if getattr(user, "is_authenticated", False) else ""
         key = f"{client_ip(request)}|{uid}"
     return hit(scope, key, rate=rate)
+
+
+# Query parameters that make a request a search (pages' `q`, the API's filters that look people up).
+SEARCH_PARAMS = ("q", "search", "id_number", "phone", "name", "address")
+
+
+class SearchRateLimitMiddleware:
+    """Searches (a GET with one of SEARCH_PARAMS) are limited per client and user
+    (LINLI_RATE_LIMITS["search"]): the API answers 429 in JSON, pages a translated 429 page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "GET" and any(request.GET.get(p) for p in SEARCH_PARAMS) \
+                and not check_rate(request, "search", key=_search_key(request)):
+            return too_many(request)
+        return self.get_response(request)
+
+
+def _search_key(request) -> str:
+    # The token (when there is one) names the caller before DRF authenticates it.
+    auth = request.META.get("HTTP_AUTHORIZATION", "")
+    user = getattr(request, "user", None)
+    uid = user.pk if getattr(user, "is_authenticated", False) else hashlib.sha256(auth.encode()).hexdigest()[:16]
+    return f"{client_ip(request)}|{uid}"
+
+
+def too_many(request):
+    from django.http import JsonResponse
+    from django.shortcuts import render
+    from django.utils.translation import gettext as _
+
+    message = _("Too many requests. Please wait a minute and try again.")
+    if request.path.startswith("/api/") or request.path.startswith("/open311/"):
+        response = JsonResponse({"detail": message}, status=429)
+    else:
+        response = render(request, "429.html", {"message": message}, status=429)
+    response["Retry-After"] = "60"
+    return response
