@@ -33,6 +33,13 @@ SECRET_KEY = _kept_secret("SECRET_KEY", lambda: secrets.token_urlsafe(50))
 # The key for personal fields (ID-card numbers) is separate from SECRET_KEY: rotating one must not
 # touch the other. 32 bytes, base64.
 FIELD_KEY = _kept_secret("LINLI_FIELD_KEY", lambda: base64.b64encode(secrets.token_bytes(32)).decode())
+# Previous field keys, still read while `linli rotate-field-key` re-encrypts (docs/deployment.md).
+FIELD_KEYS_OLD = env.list("LINLI_FIELD_KEY_OLD", default=[])
+# Backups are encrypted with a key of their own; keep a copy of it away from the backups.
+LINLI_BACKUP_KEY = _kept_secret("LINLI_BACKUP_KEY", lambda: base64.b64encode(secrets.token_bytes(32)).decode())
+LINLI_BACKUP_DIR = env.str("LINLI_BACKUP_DIR", default=str(DATA_DIR / "backups"))
+LINLI_BACKUP_KEEP = env.int("LINLI_BACKUP_KEEP", default=14)
+SERIALIZATION_MODULES = {"linlijson": "linli.core.backup_serializer"}
 
 DEBUG = env.bool("DEBUG", default=False)
 # HTTPS on by default outside DEBUG; the local demo on http://127.0.0.1 turns it off explicitly.
