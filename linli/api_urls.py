@@ -1,9 +1,9 @@
 """Every app registers its viewsets on one router, so /api/ lists them all."""
 
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from linli.accounts.api import TokenView
 from linli.activities.api import register as register_activities
 from linli.canteen.api import register as register_canteen
 from linli.cases.api import register as register_cases
@@ -35,6 +35,6 @@ for register in (
     register(router)
 
 urlpatterns = [
-    path("token/", obtain_auth_token, name="api-token"),
+    path("token/", TokenView.as_view(), name="api-token"),
     path("", include(router.urls)),
 ]

@@ -9,6 +9,10 @@
     linli worker          run background-job workers (any number, on any number of machines)
     linli jobs            list the schedule and the recent background jobs
     linli compilemessages compile translations (.po → .mo) without GNU gettext
+    linli totp USERNAME   the current two-factor code of a demo login (demo authenticators only)
+    linli backup          encrypted backup of the database and media (LINLI_BACKUP_KEY)
+    linli restore FILE    restore a backup into an empty database
+    linli rotate-field-key  re-encrypt personal fields under a new LINLI_FIELD_KEY, in batches
     linli manage ...      any other Django management command
 """
 
@@ -165,12 +169,71 @@ def _print_logins(logins, bind):
         from linli.accounts.models import User
 
         for u in User.objects.filter(username__in=["admin", "county", "staff", "site", "grid", "tutor",
-                                                   "volunteer", "resident"]).prefetch_related("roles__division"):
+                                                   "volunteer", "resident", "sysadmin", "secadmin",
+                                                   "auditor"]).prefetch_related("roles__division"):
             role = next(iter(u.roles.all()), None)
             rows.append(type("L", (), {"username": u.username, "role": role.kind if role else "superuser",
                                        "where": role.division.name if role else "—"}))
+    from linli.accounts.demo import demo_device
+
     for r in rows:
         print(f"  {r.username:<10} {r.role:<16} {r.where}")
+        device = demo_device(r.username)
+        if device is not None:
+            print(f"  {'':<10} two-factor: add {device.config_url}")
+    print("Logins with two-factor: scan or paste the otpauth URI into an authenticator app, or run "
+          "`linli totp USERNAME` for the current code.")
+
+
+def cmd_backup(opts):
+    _setup()
+    from linli.core import backup
+
+    path = backup.backup(opts.output) if opts.output else backup.backup_scheduled()
+    print(f"backup written to {path} (encrypted with LINLI_BACKUP_KEY)")
+
+
+def cmd_restore(opts):
+    _setup()
+    from django.core.management import call_command
+
+    from linli.core import backup
+
+    call_command("migrate", interactive=False, verbosity=0)
+    try:
+        count = backup.restore(opts.archive, force=opts.force)
+    except backup.BackupError as e:
+        sys.exit(f"restore refused: {e}")
+    print(f"restored {count} objects from {opts.archive}")
+
+
+def cmd_rotate_field_key(opts):
+    if opts.generate:
+        import base64
+        import secrets
+
+        print(base64.b64encode(secrets.token_bytes(32)).decode())
+        return
+    _setup()
+    from linli.core import keyrotation
+
+    for model, done in keyrotation.rotate(batch=opts.batch):
+        print(f"{model}: {done} re-encrypted", flush=True)
+    left = keyrotation.remaining()
+    print("remaining under old keys:", left or "none (LINLI_FIELD_KEY_OLD may now be removed)")
+
+
+def cmd_totp(opts):
+    """The current code of a demo login's authenticator (demo devices only: a real user's secret never
+    leaves their phone)."""
+    _setup()
+    from linli.accounts import twofactor
+    from linli.accounts.demo import demo_device
+
+    device = demo_device(opts.username)
+    if device is None:
+        sys.exit(f"{opts.username} has no demo authenticator (only `linli demo` makes them).")
+    print(twofactor.current_code(device))
 
 
 def _print_figures(as_json=False, live=False):
@@ -301,6 +364,20 @@ def main(argv=None):
     p.add_argument("--live", action="store_true", help="compute from every record instead of the rollups")
     p.set_defaults(func=cmd_stats)
     sub.add_parser("compilemessages", help="compile translations").set_defaults(func=cmd_compilemessages)
+    p = sub.add_parser("backup", help="encrypted backup of the database and media files")
+    p.add_argument("--output", help="archive path (default: LINLI_BACKUP_DIR/linli-<time>.lbk)")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="restore a backup into an empty database")
+    p.add_argument("archive")
+    p.add_argument("--force", action="store_true", help="replace a database that has accounts")
+    p.set_defaults(func=cmd_restore)
+    p = sub.add_parser("rotate-field-key", help="re-encrypt personal fields under the current LINLI_FIELD_KEY")
+    p.add_argument("--batch", type=int, default=500)
+    p.add_argument("--generate", action="store_true", help="print a new key and do nothing else")
+    p.set_defaults(func=cmd_rotate_field_key)
+    p = sub.add_parser("totp", help="current two-factor code of a demo login")
+    p.add_argument("username")
+    p.set_defaults(func=cmd_totp)
     # The 15-minute service circle (issue 5): `linli coverage import-network|run|site`.
     from linli.coverage.cli import add_parser as add_coverage_parser
     add_coverage_parser(sub, setup=_setup)

@@ -33,6 +33,13 @@ SECRET_KEY = _kept_secret("SECRET_KEY", lambda: secrets.token_urlsafe(50))
 # The key for personal fields (ID-card numbers) is separate from SECRET_KEY: rotating one must not
 # touch the other. 32 bytes, base64.
 FIELD_KEY = _kept_secret("LINLI_FIELD_KEY", lambda: base64.b64encode(secrets.token_bytes(32)).decode())
+# Previous field keys, still read while `linli rotate-field-key` re-encrypts (docs/deployment.md).
+FIELD_KEYS_OLD = env.list("LINLI_FIELD_KEY_OLD", default=[])
+# Backups are encrypted with a key of their own; keep a copy of it away from the backups.
+LINLI_BACKUP_KEY = _kept_secret("LINLI_BACKUP_KEY", lambda: base64.b64encode(secrets.token_bytes(32)).decode())
+LINLI_BACKUP_DIR = env.str("LINLI_BACKUP_DIR", default=str(DATA_DIR / "backups"))
+LINLI_BACKUP_KEEP = env.int("LINLI_BACKUP_KEEP", default=14)
+SERIALIZATION_MODULES = {"linlijson": "linli.core.backup_serializer"}
 
 DEBUG = env.bool("DEBUG", default=False)
 # HTTPS on by default outside DEBUG; the local demo on http://127.0.0.1 turns it off explicitly.
@@ -55,6 +62,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "auditlog",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "linli.core",
     "linli.divisions",
     "linli.accounts",
@@ -76,12 +86,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "linli.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "linli.accounts.middleware.TwoFactorMiddleware",
+    "linli.core.ratelimit.SearchRateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -159,6 +172,22 @@ LINLI_LOGIN_MAX_FAILURES = env.int("LINLI_LOGIN_MAX_FAILURES", default=5)
 LINLI_LOGIN_LOCK_MINUTES = env.int("LINLI_LOGIN_LOCK_MINUTES", default=15)
 # Pages without login (/p/) are cached per language this long; "open now" is worked out per request.
 LINLI_PUBLIC_CACHE_SECONDS = env.int("LINLI_PUBLIC_CACHE_SECONDS", default=300)
+# Two-factor sign-in (TOTP, recovery codes) for superusers, administrators and the roles that may see
+# full personal data. Off only by this setting, which `linli check --deploy` warns about.
+LINLI_2FA_REQUIRED = env.bool("LINLI_2FA_REQUIRED", default=True)
+OTP_TOTP_ISSUER = "Linli"
+# API tokens expire after this many seconds (default 8 hours: one working day); a new password, a
+# change of roles or a lock ends them earlier.
+LINLI_TOKEN_TTL = env.int("LINLI_TOKEN_TTL", default=8 * 3600)
+# Reverse proxies in front of the app that append to X-Forwarded-For (docs/deployment.md: 1 behind
+# nginx). 0 trusts only REMOTE_ADDR, so a forged header cannot dodge a limit.
+LINLI_TRUSTED_PROXY_HOPS = env.int("LINLI_TRUSTED_PROXY_HOPS", default=0)
+# Requests per client (address and user) and window, "N/seconds" (linli.core.ratelimit).
+LINLI_RATE_LIMITS = {
+    "login": env.str("LINLI_RATE_LOGIN", default="20/60"),
+    "token": env.str("LINLI_RATE_TOKEN", default="20/60"),
+    "search": env.str("LINLI_RATE_SEARCH", default="120/60"),
+}
 
 LANGUAGE_CODE = "zh-hans"
 FORMAT_MODULE_PATH = ["linli.formats"]
@@ -204,7 +233,7 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 REST_FRAMEWORK = {
     # Token first, so an anonymous request gets 401 with `WWW-Authenticate: Token`, not a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "linli.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -217,8 +217,9 @@ class Case(models.Model):
 
     @classmethod
     def scope_own(cls, user):
-        """A resident's own cases, and orders offered to the user as a volunteer (to them, or to one of
-        their teams in their community)."""
+        """A resident's own cases, and orders of the user as a volunteer: given to them, or offered to
+        one of their teams in their community while nobody has taken them (least privilege: not the
+        team's orders that another volunteer took or closed)."""
         from linli.people.models import Person
         from linli.volunteers.models import Team, Volunteer
 
@@ -230,8 +231,10 @@ class Case(models.Model):
         if not vols:
             return mine
         teams = list(Team.objects.filter(volunteers__in=[v for v, _ in vols]).values_list("pk", flat=True))
-        offered = Q(volunteer_id__in=[v for v, _ in vols]) | Q(team_id__in=teams,
-                                                              division_id__in=[d for _, d in vols])
+        # Least privilege: a team's order only while nobody has taken it, not one another volunteer took.
+        offered = Q(volunteer_id__in=[v for v, _ in vols]) | Q(
+            volunteer__isnull=True, team_id__in=teams, division_id__in=[d for _, d in vols],
+            status__in=(cls.Status.DISPATCHED, cls.Status.IN_PROGRESS))
         return mine | (Q(kind=Kind.ORDER) & offered)
 
     @property

@@ -274,7 +274,8 @@ class Session(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_field = "program__site__division"
-    scope_roles = DESK_ROLES
+    # Least privilege: a tutor sees the sessions they are on (scope_own), not the community's.
+    scope_roles = STAFF_ROLES
 
     class Meta:
         verbose_name = pgettext_lazy("classroom", "session")
@@ -315,7 +316,7 @@ class RosterEntry(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_field = "session__program__site__division"
-    scope_roles = DESK_ROLES
+    scope_roles = STAFF_ROLES
 
     class Meta:
         verbose_name = _("roster entry")

@@ -38,7 +38,6 @@ from linli.volunteers.models import ServiceRecord, Volunteer
 
 from .models import (
     DEFAULT_WEEKDAYS,
-    DESK_ROLES,
     STAFF_ROLES,
     Attendance,
     BackgroundCheck,
@@ -85,9 +84,19 @@ def is_rostered(user, session: Session) -> bool:
     return session.roster.filter(volunteer__person__user=user).exists() if user.is_authenticated else False
 
 
+def is_rostered_at(user, site: Site, day=None) -> bool:
+    """On the roster of a session at the site today (the self-study desk of that afternoon)."""
+    day = day or timezone.localdate()
+    return user.is_authenticated and RosterEntry.objects.filter(
+        volunteer__person__user=user, session__program__site=site, session__date=day).exists()
+
+
 def can_desk(user, site: Site, session: Session | None = None) -> bool:
-    """May take children in and out: staff, a tutor granted over the site, or a tutor on the session."""
-    return has_role_over(user, DESK_ROLES, site.division) or (session is not None and is_rostered(user, session))
+    """May take children in and out: staff over the site, or a tutor on the session (for self-study:
+    on a session at the site today). A tutor role alone reaches no child (least privilege)."""
+    if has_role_over(user, STAFF_ROLES, site.division):
+        return True
+    return is_rostered(user, session) if session is not None else is_rostered_at(user, site)
 
 
 def _require(ok: bool, message: str) -> None:

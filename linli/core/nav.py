@@ -4,7 +4,7 @@ on the bottom bar (phone). Entries whose feature is not installed are left out."
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.scoping import role_kinds
+from linli.core.scoping import DUTY_KINDS, role_kinds
 
 STAFF = {"county_admin", "community_staff"}
 # Roles that work in the platform (API docs, "you work in"); residents and volunteers only use it.
@@ -23,7 +23,12 @@ ENTRIES = [
     ("coverage", _("15-min circle"), "coverage:index", STAFF | {"site_manager", "grid_worker"}, "◎"),
     ("map", _("Map"), "core:map", None, "◉"),
     ("jobs", _("Background jobs"), "jobs:list", STAFF, "⚙"),
+    ("users", _("Accounts"), "accounts:users", {"system_admin"}, "☺"),
+    ("roles", _("Role grants"), "accounts:roles", {"security_admin"}, "⚿"),
+    ("audit", _("Audit trail"), "accounts:audit", {"auditor"}, "☑"),
 ]
+# Separated duties see their own page and nothing of the records (core.scoping.DUTY_KINDS).
+DUTY_KEYS = {"home", "users", "roles", "audit"}
 BOTTOM = [  # the first role the user holds decides their bottom bar
     (STAFF, ["home", "activities", "cases", "residents"]),
     ({"site_manager"}, ["home", "sites", "activities", "cases"]),
@@ -31,6 +36,7 @@ BOTTOM = [  # the first role the user holds decides their bottom bar
     ({"tutor"}, ["home", "classroom", "activities", "volunteers"]),
     ({"volunteer"}, ["home", "activities", "volunteers", "cases"]),
     ({"resident"}, ["home", "activities", "cases", "sites"]),
+    ({"system_admin", "security_admin", "auditor"}, ["home", "users", "roles", "audit"]),
 ]
 
 
@@ -49,9 +55,12 @@ def nav_for(user, path: str = "/") -> tuple[list[dict], list[dict]]:
     if not getattr(user, "is_authenticated", False):
         return [], []
     kinds = STAFF if user.is_superuser else role_kinds(user)
+    duty_only = bool(kinds) and kinds <= DUTY_KINDS
     items = {}
     for key, label, name, roles, icon in ENTRIES:
         url = _url(name)
+        if duty_only and key not in DUTY_KEYS:
+            continue
         if url and (roles is None or kinds & roles):
             current = path == url if url == "/" else path.startswith(url)
             items[key] = {"key": key, "label": label, "url": url, "icon": icon, "current": current}

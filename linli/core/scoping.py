@@ -59,9 +59,18 @@ def _minimal(paths: Iterable[str]) -> list[str]:
     return out
 
 
+# Separated duties (system administrator, security administrator, auditor) run the system, its
+# accounts and its logs: their grants reveal no records, whatever a model's scope_roles.
+DUTY_KINDS = frozenset({"system_admin", "security_admin", "auditor"})
+
+
+def _wanted(kind: str, wanted: set[str] | None) -> bool:
+    return kind not in DUTY_KINDS and (wanted is None or kind in wanted)
+
+
 def scope_paths(user, roles: Iterable[str] | None = None) -> list[str]:
     wanted = None if roles is None else set(roles)
-    return _minimal(path for kind, path, _ in user_grants(user) if wanted is None or kind in wanted)
+    return _minimal(path for kind, path, _ in user_grants(user) if _wanted(kind, wanted))
 
 
 def scope_division_ids(user, roles: Iterable[str] | None = None) -> list[int]:
@@ -92,7 +101,7 @@ def ancestor_division_ids(user, roles: Iterable[str] | None = None) -> set[int]:
     """Ids of the divisions above (and at) the user's grants: where public records such as sites
     live for someone granted lower down (a resident at a grid sees their community's centers)."""
     wanted = None if roles is None else set(roles)
-    return {int(p) for kind, path, _ in user_grants(user) if wanted is None or kind in wanted
+    return {int(p) for kind, path, _ in user_grants(user) if _wanted(kind, wanted)
             for p in path.strip("/").split("/") if p}
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 import itertools
 
 import factory
+from django.test import Client
 from factory.django import DjangoModelFactory
 
 from linli.accounts.models import Role, User
@@ -104,3 +105,36 @@ def grant(user, kind, division):
     Role.objects.create(user=user, kind=kind, division=division)
     forget_grants(user)
     return user
+
+
+def verify_second_factor(client, user):
+    """Mark the client's session as having passed two-factor sign-in (with a confirmed authenticator
+    made for the user if they have none), as the second-factor page does after a right code."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or \
+        TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+_django_force_login = Client.force_login
+
+
+def _force_login_verified(self, user, backend=None):
+    """Tests sign users in with `client.force_login(user)`: it stands for the whole sign-in, second
+    factor included, for users who need one. `force_login_password_only` is the first step alone."""
+    _django_force_login(self, user, backend)
+    from linli.accounts.twofactor import two_factor_required
+
+    if two_factor_required(user):
+        verify_second_factor(self, user)
+
+
+def force_login_password_only(client, user):
+    _django_force_login(client, user)
+
+
+Client.force_login = _force_login_verified

@@ -135,7 +135,7 @@ class PersonFilter(HouseholdFilter):
         fields = ["division", "name", "care_tag", "id_number", "household"]
 
     def by_id_number(self, qs, name, value):
-        return qs.filter(id_number_index=crypto.blind_index(idcard.normalize(value)))
+        return qs.filter(id_number_index__in=crypto.blind_indexes(idcard.normalize(value)))
 
     def in_household(self, qs, name, value):
         return qs.filter(memberships__household_id=value, memberships__end_date__isnull=True)

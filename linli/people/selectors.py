@@ -90,7 +90,7 @@ def person_list(*, user, q: str = "", division: Division | None = None, care_tag
         qs = qs.filter(care_tags=care_tag)
     q = (q or "").strip()
     if _ID_LIKE.match(q.replace(" ", "")):
-        qs = qs.filter(id_number_index=crypto.blind_index(idcard.normalize(q)))
+        qs = qs.filter(id_number_index__in=crypto.blind_indexes(idcard.normalize(q)))
     elif _PHONE_LIKE.match(q) and sum(c.isdigit() for c in q) >= 7:
         phone = re.sub(r"[\s]", "", q).removeprefix("+86")
         qs = qs.filter(phone=phone)

@@ -105,7 +105,7 @@ def _apply_id_number(person: Person, id_number: str, typed: dict) -> None:
     sex = Person.Sex.MALE if idcard.is_male(number) else Person.Sex.FEMALE
     if typed.get("sex") and typed["sex"] != sex:
         errors["sex"] = _("The sex does not match the ID-card number.")
-    duplicate = Person.objects.filter(id_number_index=crypto.blind_index(number)).exclude(pk=person.pk)
+    duplicate = Person.objects.filter(id_number_index__in=crypto.blind_indexes(number)).exclude(pk=person.pk)
     if duplicate.exists():
         errors["id_number"] = _("A person with this ID-card number is already registered.")
     if errors:

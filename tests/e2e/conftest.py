@@ -69,3 +69,26 @@ def login(page, username: str, password: str = "pass-word-123"):
     with page.expect_navigation():
         page.click("main button[type=submit]")
     assert "/accounts/login" not in page.url, "login failed"
+    if "/accounts/2fa/" in page.url:
+        second_factor(page, username)
+
+
+def second_factor(page, username: str):
+    """Type the code an authenticator app would show (enrolling first if the page asks), as a person
+    with the app would. The code is computed from the device the page made for the user."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from linli.accounts import twofactor
+
+    enrolling = "/accounts/2fa/setup/" in page.url
+    device = TOTPDevice.objects.filter(user__username=username, confirmed=not enrolling).first()
+    # Two sign-ins within one 30-second step would reuse a code, which a device refuses.
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
+    device.refresh_from_db()
+    page.fill("input[name=code]", twofactor.current_code(device))
+    with page.expect_navigation():
+        page.click("main form[data-testid^=\"2fa\"] button[type=submit]")
+    if enrolling:
+        with page.expect_navigation():
+            page.click("[data-testid=continue]")
+    assert "/accounts/2fa/" not in page.url and "/accounts/login" not in page.url, "second factor failed"

@@ -4,7 +4,7 @@ from linli.accounts.models import Role
 
 
 def test_login_then_home(client, county, make_user):
-    user = make_user(Role.Kind.COMMUNITY_STAFF, county["A"])
+    user = make_user(Role.Kind.VOLUNTEER, county["A"])
     r = client.post(reverse("accounts:login"), {"username": user.username, "password": "pass-word-123"})
     assert r.status_code == 302
     assert client.get(reverse("core:home")).status_code == 200
