@@ -23,6 +23,28 @@ def scrub(text: str) -> str:
     return _ID.sub(r"\1**********\2", _PHONE.sub(r"\1****\2", text or ""))
 
 
+# Cases taken down by staff (on the phone, at a door, at a night talk) hold what a resident said about
+# themself or a neighbour: in public they are shown by their service name only.
+STAFF_WORDS = ("staff", "visit", "night_talk")
+
+
+def public_description(case) -> str:
+    """What a case says in public: the resident's own words (scrubbed) when they filed it themself,
+    else the name of its service."""
+    if case.channel in STAFF_WORDS:
+        return case.service.name
+    return scrub(case.description)
+
+
+def public_location(case) -> tuple[float | None, float | None]:
+    """Where a case is, in public: never a home. Coordinates to 3 decimals (about 100 m), and none at
+    all from a visit, whose place is the household's home. (No address is ever public: what a resident
+    or a client typed may be a flat's number.)"""
+    if case.channel == "visit" or case.lat is None or case.lng is None:
+        return None, None
+    return round(case.lat, 3), round(case.lng, 3)
+
+
 def is_staff(user) -> bool:
     return bool(getattr(user, "is_superuser", False) or role_kinds(user) & set(Role.STAFF))
 
@@ -105,7 +127,7 @@ def board(*, division: Division, months: int = 12) -> dict:
         raised=Count("pk"), closed=Count("pk", filter=Q(status=Case.Status.CLOSED)),
         rating=Avg("rating"))
     return {"answered": [{"kind": c.get_kind_display(), "category": str(c.service),
-                          "said": scrub(c.description) if c.kind == Kind.OPINION else "",
+                          "said": public_description(c) if c.kind == Kind.OPINION else "",
                           "did": scrub(c.public_answer), "raised_on": c.created_at, "closed_on": c.closed_at,
                           "night_talk": c.night_talk} for c in answered],
             "talks": talks, "counts": counts}

@@ -1,5 +1,7 @@
 """API plumbing shared by every app: errors as JSON, scoped viewsets."""
 
+import contextlib
+
 from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -29,20 +31,20 @@ class ScopedViewSet(viewsets.ModelViewSet):
     """A viewset whose queryset is always `Model.objects.visible_to(request.user)`; subclasses
     refine it with `scope_queryset(qs)` (select_related etc.)."""
 
+    def dispatch(self, request, *args, **kwargs):
+        # The actor context is closed here, in a finally: finalize_response is skipped when a view
+        # raises an unhandled error, and a context left open kept its pre_save receiver connected
+        # for ever and was closed later by the garbage collector, inside another request's context.
+        with contextlib.ExitStack() as self._audit_stack:
+            return super().dispatch(request, *args, **kwargs)
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         # The auditlog middleware runs before DRF authenticates a token: name the actor here so
         # changes made through the API are attributed.
-        self._audit_actor = set_actor(actor=request.user if request.user.is_authenticated else None,
-                                      remote_addr=request.META.get("REMOTE_ADDR"))
-        self._audit_actor.__enter__()
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        ctx = getattr(self, "_audit_actor", None)
-        if ctx is not None:
-            self._audit_actor = None
-            ctx.__exit__(None, None, None)
-        return super().finalize_response(request, response, *args, **kwargs)
+        self._audit_stack.enter_context(set_actor(
+            actor=request.user if request.user.is_authenticated else None,
+            remote_addr=request.META.get("REMOTE_ADDR")))
 
     def get_queryset(self):
         qs = self.queryset.model.objects.visible_to(self.request.user)

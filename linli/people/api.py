@@ -125,6 +125,8 @@ class HouseholdFilter(django_filters.FilterSet):
 
 
 class PersonFilter(HouseholdFilter):
+    # Households have an address, persons do not: here it is the current household's.
+    address = django_filters.CharFilter(method="at_address", label="Current household's address (contains)")
     name = django_filters.CharFilter(lookup_expr="icontains")
     care_tag = django_filters.CharFilter(field_name="care_tags__code", label="Care tag code")
     id_number = django_filters.CharFilter(method="by_id_number", label="Exact ID-card number (matched by its blind index)")
@@ -132,7 +134,11 @@ class PersonFilter(HouseholdFilter):
 
     class Meta:
         model = Person
-        fields = ["division", "name", "care_tag", "id_number", "household"]
+        fields = ["division", "address", "name", "care_tag", "id_number", "household"]
+
+    def at_address(self, qs, name, value):
+        return qs.filter(memberships__household__address__icontains=value,
+                         memberships__end_date__isnull=True).distinct()
 
     def by_id_number(self, qs, name, value):
         return qs.filter(id_number_index=crypto.blind_index(idcard.normalize(value)))
