@@ -11,6 +11,7 @@ from django.utils import timezone
 from linli.accounts.models import Role
 from linli.cases import services
 from linli.cases.models import Case, CaseEvent, Kind, NightTalk, ServiceItem
+from linli.core.masking import mask_id_number
 from linli.core.scoping import has_role_over, role_kinds
 from linli.divisions.models import Division
 
@@ -20,7 +21,7 @@ _ID = re.compile(r"(?<![0-9A-Za-z])(\d{4})\d{10}(\d{3}[\dXx])(?![0-9A-Za-z])")
 
 def scrub(text: str) -> str:
     """Mask mobile and ID-card numbers a resident may have typed, before text is shown in public."""
-    return _ID.sub(r"\1**********\2", _PHONE.sub(r"\1****\2", text or ""))
+    return _ID.sub(lambda m: mask_id_number(m.group(0)), _PHONE.sub(r"\1****\2", text or ""))
 
 
 # Cases taken down by staff (on the phone, at a door, at a night talk) hold what a resident said about
