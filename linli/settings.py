@@ -217,6 +217,8 @@ LINLI_MAP_TILE_ATTRIBUTION = env.str("LINLI_MAP_TILE_ATTRIBUTION", default="")
 LINLI_FULL_PERSONAL_DATA_ROLES = env.list(
     "LINLI_FULL_PERSONAL_DATA_ROLES", default=["county_admin", "community_staff"]
 )
+# Exact ID-card number searches (each one discloses whether a number is registered) per user per hour.
+LINLI_ID_SEARCHES_PER_HOUR = env.int("LINLI_ID_SEARCHES_PER_HOUR", default=30)
 
 LOGGING = {
     "version": 1,

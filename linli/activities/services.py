@@ -31,6 +31,7 @@ from linli.activities.models import (
     Review,
     new_token,
 )
+from linli.core.dates import check_event_dates
 from linli.core.scoping import has_role_over
 from linli.places import services as places
 from linli.places.models import Booking
@@ -104,6 +105,7 @@ def activity_create(*, by, title: str, site, platform: Platform, method: Method,
     and 120 dates). Sign-up opens `signup_opens_days` before each start (None: at once) and closes
     `signup_closes_minutes` before it."""
     _require_organiser(by, site)
+    check_event_dates(start=start, end=end, until=until)
     if end <= start:
         raise ValidationError({"end": _("The end must be after the start.")})
     if end - start > dt.timedelta(hours=24):
@@ -220,6 +222,7 @@ def occurrence_update(*, occurrence: Occurrence, by, start: dt.datetime | None =
     seats than people already confirmed is refused. A new time or room moves the date's hold, refused
     when the room is taken then; no room frees it."""
     _require_organiser(by, occurrence.activity)
+    check_event_dates(start=start, end=end)
     with transaction.atomic():
         occ = _lock(occurrence)
         if occ.is_cancelled:
