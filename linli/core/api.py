@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.openapi import AutoSchema as _SpectacularAutoSchema
 from rest_framework import exceptions, viewsets
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -68,3 +69,30 @@ def handler500(request):
     from django.views.defaults import server_error
 
     return server_error(request, template_name="500.html")
+
+
+# The statuses every endpoint may answer, documented once for all (drf-spectacular's AutoSchema):
+# bad input, no or a wrong token, a role that may not, out of scope or unknown (also a page past the
+# end), a create that lives on another action, a state that forbids the action, too many requests. Each with the JSON body DRF sends.
+_ERROR = {"type": "object", "properties": {"detail": {"type": "string"}}, "additionalProperties": True}
+ERROR_RESPONSES = {
+    "400": ("Bad input: field errors by field name, or non_field_errors.", {}),
+    "401": ("No credentials, or they are not valid.", _ERROR),
+    "403": ("The caller's roles do not allow this.", _ERROR),
+    "404": ("Not found, or outside the caller's divisions.", _ERROR),
+    "405": ("The method is not offered here; the detail names the action to use.", _ERROR),
+    "409": ("The record's state does not allow this now.", _ERROR),
+    "429": ("Too many requests; try again later.", _ERROR),
+}
+
+
+class AutoSchema(_SpectacularAutoSchema):
+    """The project's schema generator: every operation also documents ERROR_RESPONSES."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction == "response":
+            for code, (description, schema) in ERROR_RESPONSES.items():
+                responses.setdefault(code, {"description": description,
+                                            "content": {"application/json": {"schema": schema}}})
+        return responses
