@@ -87,7 +87,16 @@ ERROR_RESPONSES = {
 
 
 class AutoSchema(_SpectacularAutoSchema):
-    """The project's schema generator: every operation also documents ERROR_RESPONSES."""
+    """The project's schema generator: every operation also documents ERROR_RESPONSES, and only list
+    views (or actions that say so) are documented as paginated."""
+
+    def _get_paginator(self):
+        # A detail action answering many records answers a plain list, unless its view lists it in
+        # `paginated_actions` (drf-spectacular would otherwise document a page object).
+        if getattr(self.view, "detail", False) and getattr(self.view, "action", None) not in getattr(
+                self.view, "paginated_actions", ()):
+            return None
+        return super()._get_paginator()
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
