@@ -282,9 +282,9 @@ def coverage_run(*, network: StreetNetwork | None, division: Division, function:
         busy = CoverageRun.objects.filter(division=division, status__in=[
             CoverageRun.Status.PENDING, CoverageRun.Status.RUNNING]).order_by("pk").first()
         if busy is not None:
-            raise ValidationError({"division": _("Coverage run %(run)s for %(division)s is still working; wait "
-                                                 "for it to finish.") % {"run": busy.pk, "division": division.name}},
-                                  code="run_busy")
+            raise ValidationError({"division": ValidationError(
+                _("Coverage run %(run)s for %(division)s is still working; wait for it to finish.")
+                % {"run": busy.pk, "division": division.name}, code="run_busy")})
         run = CoverageRun.objects.create(
             network=network, division=division, speed_kmh=speed, thresholds=values, function=function,
             at_label=open_at.label if open_at else "", at_weekdays=list(open_at.weekdays) if open_at else [],
