@@ -102,3 +102,9 @@ def test_an_id_too_large_in_the_path_is_a_404(staff_client):
     r = staff_client.get(f"/api/persons/{'9' * 20}/")
     assert r.status_code == 404
     r.json()
+
+
+@pytest.mark.parametrize("value", ["0144-03-20T07:03:20+18:17", "0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59-14:30"])
+def test_a_time_no_database_can_compare_is_a_400(staff_client, value):
+    r = staff_client.get("/api/bookings/", {"start_after": value})
+    assert r.status_code == 400, (r.status_code, r.content[:300])

@@ -19,9 +19,20 @@ CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conform
 
 @pytest.fixture
 def schema(db):
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
     from linli.wsgi import application
 
-    return schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+    # Called straight through WSGI (not Django's test client), each request would close the database
+    # connection at its end, and with it the test's transaction: keep it open, as the test client does.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """Filters for every API list: django-filter's backend with ids bounded to what a database holds.
 Its own module: DRF reads DEFAULT_FILTER_BACKENDS while `rest_framework.generics` is imported."""
 
+import datetime as dt
+
 import django_filters
 import django_filters.fields
 from django.core.exceptions import ValidationError
@@ -36,10 +38,31 @@ class _IdMultipleChoiceField(django_filters.fields.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+def _check_when(value):
+    """A date or time to filter by: years 1000–9999 and a real UTC offset (PostgreSQL refuses more
+    than ±15:59, so "+18:17" was a DataError)."""
+    values = [value.start, value.stop] if isinstance(value, slice) else [value]
+    for v in values:
+        if v is None:
+            continue
+        offset = v.utcoffset() if isinstance(v, dt.datetime) else None
+        if not 1000 <= v.year <= 9999 or (offset is not None and abs(offset) > dt.timedelta(hours=14)):
+            raise ValidationError(_("%(value)s is not a date or time this can filter by.") % {"value": str(v)[:40]},
+                                  code="date_range")
+
+
+_WHEN_FILTERS = (django_filters.DateFilter, django_filters.DateTimeFilter, django_filters.IsoDateTimeFilter,
+                 django_filters.DateFromToRangeFilter, django_filters.DateTimeFromToRangeFilter,
+                 django_filters.IsoDateTimeFromToRangeFilter)
+
+
 def bound_filters(filterset) -> None:
-    """Every number and id filter of a filterset accepts only what fits in a database integer."""
+    """Every number and id filter of a filterset accepts only what fits in a database integer, and
+    every date or time filter only what a database can compare."""
     for f in filterset.filters.values():
-        if isinstance(f, django_filters.NumberFilter):
+        if isinstance(f, _WHEN_FILTERS):
+            f.extra["validators"] = [*f.extra.get("validators", []), _check_when]
+        elif isinstance(f, django_filters.NumberFilter):
             f.extra.setdefault("max_value", ID_MAX)
             f.extra.setdefault("min_value", -ID_MAX)
         elif isinstance(f, django_filters.ModelMultipleChoiceFilter):
