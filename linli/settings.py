@@ -239,8 +239,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "linli.core.pagination.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["linli.core.filters.FilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "linli.core.api.AutoSchema",
     "EXCEPTION_HANDLER": "linli.core.api.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -281,6 +281,8 @@ LINLI_MAP_TILE_ATTRIBUTION = env.str("LINLI_MAP_TILE_ATTRIBUTION", default="")
 LINLI_FULL_PERSONAL_DATA_ROLES = env.list(
     "LINLI_FULL_PERSONAL_DATA_ROLES", default=["county_admin", "community_staff"]
 )
+# Exact ID-card number searches (each one discloses whether a number is registered) per user per hour.
+LINLI_ID_SEARCHES_PER_HOUR = env.int("LINLI_ID_SEARCHES_PER_HOUR", default=30)
 
 LOGGING = {
     "version": 1,

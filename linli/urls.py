@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from linli.cases import open311
+
 handler404 = "linli.core.api.handler404"
 handler500 = "linli.core.api.handler500"
 
@@ -16,6 +18,7 @@ urlpatterns = [
     path("volunteers/", include("linli.volunteers.urls")),
     path("cases/", include("linli.cases.urls")),
     path("open311/v2/", include("linli.cases.open311_urls")),
+    path("open311/discovery.<str:fmt>", open311.discovery, name="open311-discovery"),
     path("grids/", include("linli.grids.urls")),
     path("coverage/", include("linli.coverage.urls")),
     path("classroom/", include("linli.classroom.urls")),

@@ -6,6 +6,7 @@ import io
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from linli.people.exports import safe_cell
@@ -14,7 +15,7 @@ EXPORT_LIMIT = 50_000
 
 
 def access_rows(entries):
-    yield [_("Time"), _("User"), _("Action"), _("Record type"), _("Records"), _("Fields"), _("Page"),
+    yield [_("Time"), _("User"), pgettext("access log", "Action"), _("Record type"), _("Records"), _("Fields"), _("Page"),
            _("IP address")]
     for e in entries[:EXPORT_LIMIT]:
         yield [timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.user.username if e.user else "",
@@ -23,7 +24,7 @@ def access_rows(entries):
 
 
 def change_rows(entries):
-    yield [_("Time"), _("User"), _("Action"), _("Record type"), _("Record"), _("Changes"), _("IP address")]
+    yield [_("Time"), _("User"), pgettext("access log", "Action"), _("Record type"), _("Record"), _("Changes"), _("IP address")]
     for e in entries[:EXPORT_LIMIT]:
         yield [timezone.localtime(e.timestamp).strftime("%Y-%m-%d %H:%M:%S"),
                e.actor.username if e.actor else "", str(e.get_action_display()),

@@ -39,7 +39,7 @@ class AuditFilterForm(forms.Form):
     log = forms.ChoiceField(label=_("Log"), choices=LOGS, required=False)
     user = forms.CharField(label=_("User"), max_length=150, required=False)
     person = forms.IntegerField(label=_("Person (record number)"), min_value=1, max_value=2**62, required=False)
-    action = forms.CharField(label=_("Action"), max_length=10, required=False)
+    action = forms.CharField(label=pgettext_lazy("access log", "Action"), max_length=10, required=False)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 

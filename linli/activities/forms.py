@@ -7,6 +7,7 @@ from django.utils.translation import pgettext_lazy
 
 from linli.activities import selectors
 from linli.activities.models import Activity, Delivery, Method, Platform
+from linli.core.dates import event_date_validator
 from linli.core.forms import DATE, TIME
 from linli.places.models import Room
 from linli.volunteers.models import Team
@@ -17,7 +18,7 @@ def aware(day: dt.date, time: dt.time) -> dt.datetime:
 
 
 class SpanForm(forms.Form):
-    date = forms.DateField(label=_("date"), widget=DATE)
+    date = forms.DateField(label=_("date"), widget=DATE, validators=[event_date_validator])
     start_time = forms.TimeField(label=_("from"), widget=TIME)
     end_time = forms.TimeField(label=_("to"), widget=TIME)
 
@@ -51,7 +52,7 @@ class ActivityForm(SpanForm):
     capacity = forms.IntegerField(label=_("seats"), min_value=1, max_value=10000, initial=30)
     recurrence = forms.ChoiceField(label=_("repeats"), choices=Activity.Recurrence.choices,
                                    initial=Activity.Recurrence.ONCE)
-    until = forms.DateField(label=_("repeat until"), widget=DATE, required=False)
+    until = forms.DateField(label=_("repeat until"), widget=DATE, required=False, validators=[event_date_validator])
     signup_opens_days = forms.IntegerField(label=_("sign-up opens (days before)"), min_value=0, max_value=365,
                                            required=False, help_text=_("Leave empty to open sign-up at once."))
     signup_closes_minutes = forms.IntegerField(label=_("sign-up closes (minutes before the start)"), min_value=0,

@@ -31,6 +31,7 @@ from linli.activities.models import (
     Review,
     new_token,
 )
+from linli.core.dates import check_event_dates
 from linli.core.scoping import has_role_over
 from linli.places import services as places
 from linli.places.models import Booking
@@ -106,6 +107,7 @@ def activity_create(*, by, title: str, site, platform: Platform, method: Method,
     `signup_closes_minutes` before it. A city night talk is created here too (kind NIGHT_TALK): it is
     signed up for, holds its room and is in the ledger like any activity."""
     _require_organiser(by, site)
+    check_event_dates(start=start, end=end, until=until)
     if end <= start:
         raise ValidationError({"end": _("The end must be after the start.")})
     if end - start > dt.timedelta(hours=24):
@@ -261,6 +263,7 @@ def occurrence_update(*, occurrence: Occurrence, by, start: dt.datetime | None =
     seats than people already confirmed is refused. A new time or room moves the date's hold, refused
     when the room is taken then; no room frees it."""
     _require_organiser(by, occurrence.activity)
+    check_event_dates(start=start, end=end)
     with transaction.atomic():
         occ = _lock(occurrence)
         if occ.is_cancelled:

@@ -46,6 +46,8 @@ class CaseSerializer(serializers.ModelSerializer):
     is_overdue = serializers.BooleanField(read_only=True)
     lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     lng = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
+    # "" until the case is closed: the schema says so (an enum or blank).
+    resolution = serializers.ChoiceField(choices=Case.Resolution.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Case

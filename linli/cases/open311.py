@@ -5,7 +5,9 @@ list of {code, description} with 400 (missing or bad input), 403 (an invalid API
 jurisdiction, service, request or token). Status is only open/closed in the core responses; the detailed
 steps come through the FixMyStreet-style `servicerequestupdates`. Only orders and concerns of services
 offered through Open311 are public, and never a name, phone, email, home address or internal note: an
-order's description and location stay private, a concern's location is rounded to about 10 m.
+order's description and location stay private; no address is public; a concern's location is rounded to
+about 100 m (none from a visit: that is a home), and the words of a case taken by staff (phone, visit, night talk) are replaced by the service name (selectors.public_*).
+A wrong method is a 405 in the error list, never an HTML page; discovery.json lists the endpoint.
 """
 
 import datetime as dt
@@ -14,15 +16,15 @@ from xml.etree import ElementTree as ET
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
 
 from linli.cases import services
 from linli.cases.models import ApiKey, Case, CaseEvent, Kind, ServiceItem
-from linli.cases.selectors import scrub
+from linli.cases.selectors import STAFF_WORDS, public_description, public_location, scrub
 from linli.divisions.models import Division
 
 WINDOW = dt.timedelta(days=90)
@@ -68,22 +70,35 @@ def _errors(fmt: str, status: int, description: str) -> HttpResponse:
                    "errors", "error", status)
 
 
-def endpoint(view):
-    """Check the format and jurisdiction, and turn errors into the spec's error list."""
-    def wrapped(request, *args, fmt, **kwargs):
-        if fmt not in ("json", "xml"):
-            return _errors("json", 404, _("Unknown format “%(f)s”: use .json or .xml.") % {"f": fmt[:20]})
-        try:
-            params = request.POST if request.method == "POST" else request.GET
-            jurisdiction = params.get("jurisdiction_id")
-            if jurisdiction and not Division.objects.filter(code=jurisdiction, level=Division.Level.COUNTY).exists():
-                raise Open311Error(404, _("jurisdiction_id %(j)s was not found.") % {"j": jurisdiction[:30]})
-            return view(request, *args, fmt=fmt, **kwargs)
-        except Open311Error as e:
-            return _errors(fmt, e.status, e.description)
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
+def endpoint(*methods):
+    """Check the method, format and jurisdiction, and turn errors into the spec's error list. No CSRF
+    check: Open311 clients are not browsers with a session, and a POST is authorised by its api_key."""
+    def decorate(view):
+        @csrf_exempt
+        def wrapped(request, *args, fmt, **kwargs):
+            if request.method not in methods:
+                response = _errors(fmt, 405, _("Method %(m)s is not allowed here; use %(allowed)s.") % {
+                    "m": request.method[:10], "allowed": ", ".join(methods)})
+                response["Allow"] = ", ".join(methods)
+                return response
+            return _checked(view, request, *args, fmt=fmt, **kwargs)
+        wrapped.__name__ = view.__name__
+        wrapped.__doc__ = view.__doc__
+        return wrapped
+    return decorate
+
+
+def _checked(view, request, *args, fmt, **kwargs):
+    if fmt not in ("json", "xml"):
+        return _errors("json", 404, _("Unknown format “%(f)s”: use .json or .xml.") % {"f": fmt[:20]})
+    try:
+        params = request.POST if request.method == "POST" else request.GET
+        jurisdiction = params.get("jurisdiction_id")
+        if jurisdiction and not Division.objects.filter(code=jurisdiction, level=Division.Level.COUNTY).exists():
+            raise Open311Error(404, _("jurisdiction_id %(j)s was not found.") % {"j": jurisdiction[:30]})
+        return view(request, *args, fmt=fmt, **kwargs)
+    except Open311Error as e:
+        return _errors(fmt, e.status, e.description)
 
 
 def _iso(value) -> str | None:
@@ -105,23 +120,24 @@ def _public_cases():
 
 def _request_row(case: Case, notes: dict) -> dict:
     concern = case.kind == Kind.CONCERN
+    lat, lng = public_location(case) if concern else (None, None)
     return {
         "service_request_id": str(case.pk),
         "status": _status(case),
         "status_notes": scrub(case.public_answer or notes.get(case.pk, "")),
         "service_name": case.service.name,
         "service_code": case.service.code,
-        "description": scrub(case.description) if concern else "",
+        "description": public_description(case) if concern else "",
         "agency_responsible": case.division.name,
         "service_notice": "",
         "requested_datetime": _iso(case.created_at),
         "updated_datetime": _iso(case.updated_at),
         "expected_datetime": _iso(case.due_at),
-        "address": scrub(case.address) if concern else "",
+        "address": "",
         "address_id": "",
         "zipcode": "",
-        "lat": round(case.lat, 4) if concern and case.lat is not None else None,
-        "long": round(case.lng, 4) if concern and case.lng is not None else None,
+        "lat": lat,
+        "long": lng,
         "media_url": case.media_url,
     }
 
@@ -222,15 +238,41 @@ def _place(params, key: ApiKey) -> tuple:
 
 # Views --------------------------------------------------------------------------------------------
 
-@require_GET
-@endpoint
+@endpoint("GET")
+def discovery(request, fmt):
+    """GeoReport v2 service discovery (wiki.open311.org/Service_discovery): where the endpoint is."""
+    changeset = "2026-12-01T00:00:00+08:00"
+    row = {"changeset": changeset, "contact": _("Write to the county's community office."),
+           "key_service": _("Ask the county's community office for an api_key."),
+           "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2",
+                          "url": request.build_absolute_uri(reverse("open311:services", kwargs={"fmt": "json"})
+                                                            ).rsplit("services.json", 1)[0],
+                          "changeset": changeset, "type": "production",
+                          "formats": ["application/json", "text/xml"]}]}
+    if fmt == "xml":
+        top = ET.Element("discovery")
+        for k in ("changeset", "contact", "key_service"):
+            ET.SubElement(top, k).text = row[k]
+        endpoints = ET.SubElement(top, "endpoints")
+        for e in row["endpoints"]:
+            el = ET.SubElement(endpoints, "endpoint")
+            for k in ("specification", "url", "changeset", "type"):
+                ET.SubElement(el, k).text = e[k]
+            formats = ET.SubElement(el, "formats")
+            for f in e["formats"]:
+                ET.SubElement(formats, "format").text = f
+        return HttpResponse(b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(top, encoding="utf-8"),
+                            content_type="text/xml; charset=utf-8")
+    return JsonResponse(row, json_dumps_params={"ensure_ascii": False})
+
+
+@endpoint("GET")
 def service_list(request, fmt):
     rows = [_service_row(s) for s in ServiceItem.objects.filter(open311=True, active=True).order_by("order")]
     return _render(fmt, rows, "services", "service")
 
 
-@require_GET
-@endpoint
+@endpoint("GET")
 def service_definition(request, code, fmt):
     service = ServiceItem.objects.filter(code=code, open311=True, active=True).first()
     if service is None:
@@ -253,9 +295,7 @@ def _definition_xml(code, attrs):
     return HttpResponse(body, content_type="text/xml; charset=utf-8")
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-@endpoint
+@endpoint("GET", "POST")
 def requests(request, fmt):
     if request.method == "POST":
         return _create(request, fmt)
@@ -316,8 +356,7 @@ def _create(request, fmt):
     return _render(fmt, [row], "service_requests", "request", status=201)
 
 
-@require_GET
-@endpoint
+@endpoint("GET")
 def request_detail(request, rid, fmt):
     case = _public_cases().filter(pk=int(rid)).first() if rid.isdigit() and len(rid) < 12 else None
     if case is None:
@@ -325,8 +364,7 @@ def request_detail(request, rid, fmt):
     return _render(fmt, [_request_row(case, _latest_replies([case]))], "service_requests", "request")
 
 
-@require_GET
-@endpoint
+@endpoint("GET")
 def token_detail(request, token, fmt):
     case = _public_cases().filter(token=token[:24]).first()
     if case is None:
@@ -348,8 +386,7 @@ def fms_status(event: CaseEvent, case: Case) -> str:
         event.to_status, "closed")
 
 
-@require_GET
-@endpoint
+@endpoint("GET")
 def request_updates(request, fmt):
     start, end = _window(request.GET)
     events = CaseEvent.objects.filter(public=True, at__gte=start, at__lte=end, case__in=_public_cases()).select_related(
@@ -358,6 +395,6 @@ def request_updates(request, fmt):
     for ev in events:
         said = ev.action in ("reply", "close", "escalate") or (ev.action == "complete" and ev.case.kind == Kind.CONCERN)
         rows.append({"update_id": str(ev.pk), "service_request_id": str(ev.case_id), "status": fms_status(ev, ev.case),
-                     "updated_datetime": _iso(ev.at), "description": scrub(ev.note) if said else "",
+                     "updated_datetime": _iso(ev.at), "description": scrub(ev.note) if said and ev.case.channel not in STAFF_WORDS else "",
                      "media_url": "", "external_status_code": ev.to_status})
     return _render(fmt, rows, "service_request_updates", "request_update")

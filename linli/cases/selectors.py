@@ -12,6 +12,7 @@ from django.utils import timezone
 from linli.accounts.models import Role
 from linli.cases import services
 from linli.cases.models import Case, CaseEvent, Kind, NightTalk, ServiceItem
+from linli.core.masking import mask_id_number
 from linli.core.scoping import has_role_over, role_kinds
 from linli.divisions.models import Division
 from linli.people.models import Person
@@ -22,7 +23,29 @@ _ID = re.compile(r"(?<![0-9A-Za-z])(\d{4})\d{10}(\d{3}[\dXx])(?![0-9A-Za-z])")
 
 def scrub(text: str) -> str:
     """Mask mobile and ID-card numbers a resident may have typed, before text is shown in public."""
-    return _ID.sub(r"\1**********\2", _PHONE.sub(r"\1****\2", text or ""))
+    return _ID.sub(lambda m: mask_id_number(m.group(0)), _PHONE.sub(r"\1****\2", text or ""))
+
+
+# Cases taken down by staff (on the phone, at a door, at a night talk) hold what a resident said about
+# themself or a neighbour: in public they are shown by their service name only.
+STAFF_WORDS = ("staff", "visit", "night_talk")
+
+
+def public_description(case) -> str:
+    """What a case says in public: the resident's own words (scrubbed) when they filed it themself,
+    else the name of its service."""
+    if case.channel in STAFF_WORDS:
+        return case.service.name
+    return scrub(case.description)
+
+
+def public_location(case) -> tuple[float | None, float | None]:
+    """Where a case is, in public: never a home. Coordinates to 3 decimals (about 100 m), and none at
+    all from a visit, whose place is the household's home. (No address is ever public: what a resident
+    or a client typed may be a flat's number.)"""
+    if case.channel == "visit" or case.lat is None or case.lng is None:
+        return None, None
+    return round(case.lat, 3), round(case.lng, 3)
 
 
 def is_staff(user) -> bool:
@@ -127,7 +150,7 @@ def board(*, division: Division, months: int = 12) -> dict:
         raised=Count("pk"), closed=Count("pk", filter=Q(status=Case.Status.CLOSED)),
         rating=Avg("rating"))
     return {"answered": [{"kind": c.get_kind_display(), "category": str(c.service),
-                          "said": scrub(c.description) if c.kind == Kind.OPINION else "",
+                          "said": public_description(c) if c.kind == Kind.OPINION else "",
                           "did": scrub(c.public_answer), "raised_on": c.created_at, "closed_on": c.closed_at,
                           "night_talk": c.night_talk} for c in answered],
             "talks": talks, "counts": counts}

@@ -155,7 +155,8 @@ class ReleaseSerializer(serializers.Serializer):
 
 class AttendanceSerializer(serializers.ModelSerializer):
     child_name = serializers.CharField(source="enrollment.child_name", read_only=True)
-    released_to_name = serializers.CharField(source="released_to.name", read_only=True, default=None)
+    released_to_name = serializers.CharField(source="released_to.name", read_only=True, default=None,
+                                             allow_null=True)
 
     class Meta:
         model = Attendance

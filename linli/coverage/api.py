@@ -188,6 +188,8 @@ class CoverageRunViewSet(ScopedViewSet):
             return Response({"detail": _("The run has not finished.")}, status=status.HTTP_409_CONFLICT)
         return Response(run.isochrones)
 
+    paginated_actions = ("uncovered",)  # its list is paged (core.api.AutoSchema)
+
     @extend_schema(responses={200: UncoveredHouseholdSerializer(many=True), 409: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["get"])
     def uncovered(self, request, pk=None):

@@ -140,13 +140,17 @@ def network_import(*, path, crs: str = "wgs84", by=None, division: Division | No
     file_name = f"network-{uuid.uuid4().hex}.npz"
     net.save(directory / file_name)
     components, _labels = net.components()
-    return StreetNetwork.objects.create(
-        name=name or path.stem, division=division, source_name=path.name[:255], crs=crs,
-        node_count=net.n_nodes, edge_count=net.n_edges, component_count=components,
-        length_km=round(float(net.edge_length_m.sum()) / 1000, 3),
-        bbox=[round(float(v), 6) for v in (net.lon.min(), net.lat.min(), net.lon.max(), net.lat.max())],
-        file_name=file_name, sha256=_sha256(directory / file_name), created_by=by,
-    )
+    try:
+        return StreetNetwork.objects.create(
+            name=name or path.stem, division=division, source_name=path.name[:255], crs=crs,
+            node_count=net.n_nodes, edge_count=net.n_edges, component_count=components,
+            length_km=round(float(net.edge_length_m.sum()) / 1000, 3),
+            bbox=[round(float(v), 6) for v in (net.lon.min(), net.lat.min(), net.lon.max(), net.lat.max())],
+            file_name=file_name, sha256=_sha256(directory / file_name), created_by=by,
+        )
+    except BaseException:
+        (directory / file_name).unlink(missing_ok=True)  # no file without its row
+        raise
 
 
 def network_for(division: Division) -> StreetNetwork | None:
@@ -275,11 +279,20 @@ def coverage_run(*, network: StreetNetwork | None, division: Division, function:
         raise ValidationError({"speed_kmh": _("The walking speed must be a positive number of km/h.")})
     values = _check_thresholds(engine.DEFAULT_THRESHOLDS_MIN if thresholds is None else thresholds)
     coverage_runs_interrupt_stale()
-    run = CoverageRun.objects.create(
-        network=network, division=division, speed_kmh=speed, thresholds=values, function=function,
-        at_label=open_at.label if open_at else "", at_weekdays=list(open_at.weekdays) if open_at else [],
-        at_date=open_at.date if open_at else None, at_time=open_at.time if open_at else None, created_by=by,
-    )
+    with transaction.atomic():
+        # One run at a time per division: the division's row is the lock two starts queue on.
+        Division.objects.select_for_update().filter(pk=division.pk).first()
+        busy = CoverageRun.objects.filter(division=division, status__in=[
+            CoverageRun.Status.PENDING, CoverageRun.Status.RUNNING]).order_by("pk").first()
+        if busy is not None:
+            raise ValidationError({"division": ValidationError(
+                _("Coverage run %(run)s for %(division)s is still working; wait for it to finish.")
+                % {"run": busy.pk, "division": division.name}, code="run_busy")})
+        run = CoverageRun.objects.create(
+            network=network, division=division, speed_kmh=speed, thresholds=values, function=function,
+            at_label=open_at.label if open_at else "", at_weekdays=list(open_at.weekdays) if open_at else [],
+            at_date=open_at.date if open_at else None, at_time=open_at.time if open_at else None, created_by=by,
+        )
     if _dispatch(coverage_run_execute, run.pk, background, by=by, division=division):
         run.refresh_from_db()
     return run

@@ -15,7 +15,9 @@ from linli.people.models import Membership
 
 def columns(full: bool) -> list[str]:
     ids = ["id_number", "phone"] if full else ["id_number_masked", "phone_masked"]
-    return ["division", "address", "name", "relation", ids[0], "sex", "birth_date", ids[1], "care_tags", "start_date"]
+    # Masked, the age stands where the birth date would (with it the masked number could be rebuilt).
+    return ["division", "address", "name", "relation", ids[0], "sex", "birth_date" if full else "age", ids[1],
+            "care_tags", "start_date"]
 
 
 def register_xlsx(*, user, grid, full: bool) -> tuple[bytes, list[int]]:
@@ -28,7 +30,7 @@ def register_xlsx(*, user, grid, full: bool) -> tuple[bytes, list[int]]:
     ws = wb.create_sheet("户籍台账")
     for i, width in enumerate((18, 28, 10, 10, 22, 6, 12, 16, 20, 12), start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
-    ws.append(TEMPLATE_HEADERS)
+    ws.append(TEMPLATE_HEADERS if full else [("年龄" if h == TEMPLATE_HEADERS[6] else h) for h in TEMPLATE_HEADERS])
     ids = []
     for h in households.order_by("address", "pk").iterator(chunk_size=500):
         for m in h.current:
@@ -36,7 +38,8 @@ def register_xlsx(*, user, grid, full: bool) -> tuple[bytes, list[int]]:
             ws.append([safe_cell(v) for v in (
                 h.division.name, h.address, p.name, RELATIONS[m.relation][0],
                 p.id_number if full else p.id_number_masked, {"M": "男", "F": "女"}.get(p.sex, ""),
-                p.birth_date.isoformat() if p.birth_date else "", p.phone if full else p.phone_masked,
+                (p.birth_date.isoformat() if p.birth_date else "") if full else (p.age if p.age is not None else ""),
+                p.phone if full else p.phone_masked,
                 "、".join(t.name for t in p.care_tags.all()), m.start_date.isoformat())])
             ids.append(p.pk)
     out = io.BytesIO()

@@ -21,6 +21,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.datetime import from_excel
 
 from linli.core import crypto, idcard
+from linli.core.dates import birth_date_error
 from linli.core.masking import mask_id_number
 from linli.divisions.models import Division
 from linli.people import selectors as people_selectors
@@ -368,7 +369,9 @@ def _check_rows(raw, preview: Preview, *, user) -> None:
             except (ValueError, OverflowError):
                 err("birth_date", _("“%(value)s” is not a date; write it as 1980-05-17.") % {"value": _text(cells["birth_date"])})
             else:
-                if number and birth != idcard.birth_date(number):
+                if error := birth_date_error(birth):
+                    err("birth_date", error)
+                elif number and birth != idcard.birth_date(number):
                     err("birth_date", _("The birth date does not match the ID-card number (%(date)s).")
                         % {"date": idcard.birth_date(number).isoformat()})
         start = None

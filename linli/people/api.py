@@ -6,12 +6,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.response import Response
 
 from linli.accounts.models import Role
-from linli.core import crypto, idcard
 from linli.core.api import ScopedViewSet
+from linli.core.masking import shown_birth_date
 from linli.core.models import AccessLog
 from linli.divisions.models import Division
 from linli.people import selectors, services
@@ -75,13 +75,22 @@ class PersonSerializer(_ScopedChoices, serializers.ModelSerializer):
     division = serializers.PrimaryKeyRelatedField(queryset=Division.objects.none(), required=False,
                                                   help_text="On create without a household; then it follows "
                                                             "the household.")
+    age = serializers.IntegerField(read_only=True, allow_null=True, help_text="Whole years, today.")
 
     class Meta:
         model = Person
-        fields = ["id", "name", "sex", "birth_date", "phone", "phone_masked", "id_number", "id_number_masked",
-                  "division", "household", "relation", "care_tags", "created_at"]
+        fields = ["id", "name", "sex", "birth_date", "age", "phone", "phone_masked", "id_number",
+                  "id_number_masked", "division", "household", "relation", "care_tags", "created_at"]
         read_only_fields = ["id_number_masked", "created_at"]
-        extra_kwargs = {"phone": {"write_only": True}}
+        extra_kwargs = {"phone": {"write_only": True},
+                        "birth_date": {"help_text": "Null for roles without full access (they get the age)."}}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # The birth date completes a masked number: only roles with full access get it.
+        full = selectors.can_see_full(_user(self), instance)
+        data["birth_date"] = data["birth_date"] if shown_birth_date(instance.birth_date, full=full) else None
+        return data
 
     def create(self, validated_data):
         return services.person_create(by=_user(self), **validated_data)
@@ -125,6 +134,8 @@ class HouseholdFilter(django_filters.FilterSet):
 
 
 class PersonFilter(HouseholdFilter):
+    # Households have an address, persons do not: here it is the current household's.
+    address = django_filters.CharFilter(method="at_address", label="Current household's address (contains)")
     name = django_filters.CharFilter(lookup_expr="icontains")
     care_tag = django_filters.CharFilter(field_name="care_tags__code", label="Care tag code")
     id_number = django_filters.CharFilter(method="by_id_number", label="Exact ID-card number (matched by its blind index)")
@@ -132,10 +143,18 @@ class PersonFilter(HouseholdFilter):
 
     class Meta:
         model = Person
-        fields = ["division", "name", "care_tag", "id_number", "household"]
+        fields = ["division", "address", "name", "care_tag", "id_number", "household"]
+
+    def at_address(self, qs, name, value):
+        return qs.filter(memberships__household__address__icontains=value,
+                         memberships__end_date__isnull=True).distinct()
 
     def by_id_number(self, qs, name, value):
-        return qs.filter(id_number_index__in=crypto.blind_indexes(idcard.normalize(value)))
+        try:
+            qs, _index = selectors.id_number_search(user=self.request.user, qs=qs, number=value)
+        except selectors.SearchLimitReached as exc:
+            raise Throttled(detail=str(exc)) from None
+        return qs
 
     def in_household(self, qs, name, value):
         return qs.filter(memberships__household_id=value, memberships__end_date__isnull=True)
@@ -166,6 +185,8 @@ class PersonViewSet(ScopedViewSet):
         response = super().list(request, *args, **kwargs)
         rows = response.data.get("results", []) if isinstance(response.data, dict) else response.data
         params = {k: v for k, v in request.query_params.items() if k not in ("page", "format")}
+        if "id_number" in params:  # recorded by its blind index: traceable, not readable
+            params["id_number_index"] = selectors.id_number_index(params.pop("id_number"))
         log_persons(request, action=AccessLog.Action.SEARCH if params else AccessLog.Action.LIST,
                     ids=[r["id"] for r in rows], fields=selectors.LIST_FIELDS,
                     query=" ".join(f"{k}={v}" for k, v in params.items()))

@@ -22,7 +22,8 @@ def safe_cell(value):
 
 def columns(full: bool) -> list[str]:
     ids = ["id_number", "phone"] if full else ["id_number_masked", "phone_masked"]
-    return ["name", "sex", "birth_date", *ids, "division", "household", "relation", "care_tags"]
+    # Masked, the age stands where the birth date would (with it the masked number could be rebuilt).
+    return ["name", "sex", "birth_date" if full else "age", *ids, "division", "household", "relation", "care_tags"]
 
 
 def persons_xlsx(*, persons, full: bool) -> tuple[bytes, list[int]]:
@@ -32,12 +33,12 @@ def persons_xlsx(*, persons, full: bool) -> tuple[bytes, list[int]]:
     wb = Workbook()
     ws = wb.active
     ws.title = _("Persons")
-    ws.append([_("Name"), _("Sex"), _("Birth date"), _("ID-card number"), _("Phone"), _("Grid or community"),
+    ws.append([_("Name"), _("Sex"), _("Birth date") if full else _("Age"), _("ID-card number"), _("Phone"), _("Grid or community"),
                _("Household address"), pgettext("to the head of household", "Relation"), _("Care tags")])
     ids = []
     for p in persons.prefetch_related(current).iterator(chunk_size=500):
         m = p.current[0] if p.current else None
-        row = [p.name, str(p.get_sex_display()), p.birth_date,
+        row = [p.name, str(p.get_sex_display()), p.birth_date if full else p.age,
                p.id_number if full else p.id_number_masked, p.phone if full else p.phone_masked,
                p.division.name, m.household.address if m else "", str(m.get_relation_display()) if m else "",
                "、".join(str(t) for t in p.care_tags.all())]

@@ -31,8 +31,13 @@ class PersonForm(forms.Form):
     care_tags = forms.ModelMultipleChoiceField(label=_("Care tags"), queryset=CareTag.objects.all(),
                                                required=False, widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args, person: Person | None = None, **kwargs):
+    def __init__(self, *args, person: Person | None = None, birth_date_shown: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        # A role without full access never sees the birth date (it would complete the masked number).
+        self.keeps_birth_date = person is not None and person.birth_date is not None and not birth_date_shown
+        if self.keeps_birth_date:
+            self.fields["birth_date"].help_text = _("Age %(age)s. Leave blank to keep the birth date.") % {
+                "age": person.age}
         if person is not None and person.id_number_masked:
             # The stored number is never put back into the page; blank keeps it.
             self.fields["id_number"].help_text = _("Now %(masked)s. Leave blank to keep it.") % {
@@ -43,6 +48,8 @@ class PersonForm(forms.Form):
 
     def changes(self, person: Person) -> dict:
         data = {k: v for k, v in self.cleaned_data.items() if k not in ("id_number", "phone")}
+        if self.keeps_birth_date and not data.get("birth_date"):
+            data.pop("birth_date", None)
         if self.cleaned_data["id_number"] or not person.id_number_masked:
             data["id_number"] = self.cleaned_data["id_number"]
         if self.cleaned_data["phone"] or not person.phone:

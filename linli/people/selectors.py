@@ -3,7 +3,11 @@
 import re
 
 from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.accounts.models import Role
 from linli.core import crypto, idcard
@@ -16,6 +20,7 @@ PERSON_MODEL = "people.Person"
 # The personal fields a list or detail page shows (recorded in the access log).
 LIST_FIELDS = ["name", "sex", "age", "phone_masked", "id_number_masked", "care_tags"]
 DETAIL_FIELDS = ["name", "sex", "birth_date", "phone_masked", "id_number_masked", "care_tags", "household"]
+MASKED_DETAIL_FIELDS = [("age" if f == "birth_date" else f) for f in DETAIL_FIELDS]
 FULL_FIELDS = ["id_number", "phone"]
 _ID_LIKE = re.compile(r"^\d{17}[\dXx]$")
 _PHONE_LIKE = re.compile(r"^[\d+\-\s]{7,20}$")
@@ -39,6 +44,39 @@ def can_see_full_in(user, division) -> bool:
 
 def may_see_full_somewhere(user) -> bool:
     return user.is_superuser or bool(role_kinds(user) & set(settings.LINLI_FULL_PERSONAL_DATA_ROLES))
+
+
+class SearchLimitReached(Exception):
+    """The user made as many exact ID-number searches as an hour allows."""
+
+
+def id_number_search(*, user, qs, number: str):
+    """An exact ID-card number search, which discloses whether the number belongs to someone: only for
+    a role that may see full numbers (and only among the persons it may see in full), at most
+    LINLI_ID_SEARCHES_PER_HOUR per user. Returns the filtered queryset and the number's blind index
+    (what the access log records instead of the number)."""
+    if not may_see_full_somewhere(user):
+        raise PermissionDenied(_("Searching by ID-card number is only for roles that may see full numbers."))
+    limit = getattr(settings, "LINLI_ID_SEARCHES_PER_HOUR", 30)
+    key = f"linli:id-search:{user.pk}:{timezone.now():%Y%m%d%H}"
+    cache.add(key, 0, timeout=3600)
+    if cache.incr(key) > limit:
+        raise SearchLimitReached(_("You have made %(n)s searches by ID-card number this hour; try again later.")
+                                 % {"n": limit})
+    index = id_number_index(number)
+    if not user.is_superuser:
+        qs = qs.filter(pk__in=Person.objects.visible_to(user, roles=settings.LINLI_FULL_PERSONAL_DATA_ROLES)
+                       .values("pk"))
+    # Every readable key's index: a number still under the old key is found while a rotation runs.
+    return qs.filter(id_number_index__in=crypto.blind_indexes(idcard.normalize(number))), index
+
+
+def id_number_index(number: str) -> str:
+    return crypto.blind_index(idcard.normalize(number))
+
+
+def is_id_number_like(q: str) -> bool:
+    return bool(_ID_LIKE.match((q or "").strip().replace(" ", "")))
 
 
 def can_keep(user, division) -> bool:
@@ -82,15 +120,16 @@ def household_members(*, household: Household, current: bool = True):
 
 def person_list(*, user, q: str = "", division: Division | None = None, care_tag: CareTag | None = None):
     """Persons in the user's scope. `q` is a name (contains), an ID-card number (exact, through the
-    blind index; the clear number is never queried) or a phone number (exact)."""
+    blind index, with the rules of `id_number_search`; the clear number is never queried) or a phone
+    number (exact)."""
     qs = Person.objects.visible_to(user).select_related("division").prefetch_related("care_tags")
     if division is not None:
         qs = qs.filter(division__path__startswith=division.path)
     if care_tag is not None:
         qs = qs.filter(care_tags=care_tag)
     q = (q or "").strip()
-    if _ID_LIKE.match(q.replace(" ", "")):
-        qs = qs.filter(id_number_index__in=crypto.blind_indexes(idcard.normalize(q)))
+    if is_id_number_like(q):
+        qs, _index = id_number_search(user=user, qs=qs, number=q)
     elif _PHONE_LIKE.match(q) and sum(c.isdigit() for c in q) >= 7:
         phone = re.sub(r"[\s]", "", q).removeprefix("+86")
         qs = qs.filter(phone=phone)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from linli.accounts.models import Role
 from linli.core import crypto, geo, idcard
+from linli.core.dates import birth_date_error
 from linli.core.scoping import has_role_over
 from linli.divisions.models import Division
 from linli.people.models import CareTag, Household, Membership, Person
@@ -114,6 +115,9 @@ def _apply_id_number(person: Person, id_number: str, typed: dict) -> None:
 
 
 def _save_person(person: Person) -> None:
+    """Validate and save; a birth date must give an age from 0 to 120 (core.dates), whoever enters it."""
+    if error := birth_date_error(person.birth_date):
+        raise ValidationError({"birth_date": error})
     person.full_clean(exclude=["id_number_index"])
     try:
         with transaction.atomic():

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from linli.accounts.models import Role
 from linli.core.forms import apply_errors
+from linli.core.masking import shown_birth_date
 from linli.core.models import AccessLog
 from linli.core.paging import page_of
 from linli.divisions.models import Division
@@ -154,10 +155,17 @@ def person_list(request):
     q = request.GET.get("q", "").strip()[:100]
     code = request.GET.get("tag", "")
     tag = CareTag.objects.filter(code=code).first() if code else None
-    page = _page(request, selectors.person_list(user=request.user, q=q, care_tag=tag))
+    try:
+        persons = selectors.person_list(user=request.user, q=q, care_tag=tag)
+    except (PermissionDenied, selectors.SearchLimitReached) as exc:
+        messages.error(request, str(exc))
+        persons = Person.objects.none()
+    page = _page(request, persons)
+    # An ID-number search is recorded by the number's blind index: traceable, not readable.
+    said = f"id_number_index={selectors.id_number_index(q)}" if selectors.is_id_number_like(q) else q
     log_persons(request, action=A.SEARCH if q or tag else A.LIST,
                 ids=[p.pk for p in page], fields=selectors.LIST_FIELDS,
-                 query=" ".join(filter(None, [q, tag.code if tag else ""])))
+                query=" ".join(filter(None, [said, tag.code if tag else ""])))
     return render(request, "people/person_list.html", {
         "page": page, "q": q, "tag": tag, "tags": CareTag.objects.all(),
         "tag_query": f"tag={tag.code}&" if tag else "",
@@ -170,12 +178,14 @@ def person_list(request):
 
 def _person_page(request, person, *, revealed: bool):
     membership = selectors.person_current_membership(person=person)
-    fields = selectors.DETAIL_FIELDS + (selectors.FULL_FIELDS if revealed else [])
+    full = selectors.can_see_full(request.user, person)
+    fields = (selectors.DETAIL_FIELDS if full else selectors.MASKED_DETAIL_FIELDS) + (
+        selectors.FULL_FIELDS if revealed else [])
     log_persons(request, action=A.REVEAL if revealed else A.VIEW,
                 ids=[person.pk], fields=fields)
     return render(request, "people/person_detail.html", {
         "person": person, "membership": membership, "revealed": revealed,
-        "can_see_full": selectors.can_see_full(request.user, person),
+        "can_see_full": full, "birth_date": shown_birth_date(person.birth_date, full=full),
         "can_keep": selectors.can_keep(request.user, person.division),
         "history": person.memberships.select_related("household").order_by("-start_date"),
     })
@@ -216,9 +226,10 @@ def person_edit(request, pk):
     person = get_object_or_404(_visible_persons(request.user), pk=pk)
     if not selectors.can_keep(request.user, person.division):
         raise PermissionDenied
-    initial = {"name": person.name, "sex": person.sex, "birth_date": person.birth_date,
+    full = selectors.can_see_full(request.user, person)
+    initial = {"name": person.name, "sex": person.sex, "birth_date": shown_birth_date(person.birth_date, full=full),
                "care_tags": list(person.care_tags.all())}
-    form = PersonForm(request.POST or None, person=person, initial=initial)
+    form = PersonForm(request.POST or None, person=person, initial=initial, birth_date_shown=full)
     if request.method == "POST" and form.is_valid():
         try:
             services.person_update(by=request.user, person=person, data=form.changes(person))
@@ -229,7 +240,8 @@ def person_edit(request, pk):
             return redirect("people:person_detail", pk=person.pk)
     if request.method == "GET":
         log_persons(request, action=A.VIEW, ids=[person.pk],
-                     fields=["name", "sex", "birth_date", "phone_masked", "id_number_masked", "care_tags"])
+                     fields=["name", "sex", "birth_date" if full else "age", "phone_masked", "id_number_masked",
+                             "care_tags"])
     return render(request, "people/form.html", {"form": form, "back": person,
                                                 "title": _("Edit %(name)s") % {"name": person.name}})
 

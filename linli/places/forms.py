@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.dates import event_date_validator
 from linli.core.forms import DATE, TIME
 from linli.places import selectors, services
 from linli.places.models import Booking, OpeningHours, Room, Site
@@ -95,7 +96,7 @@ class RoomForm(ServiceModelForm):
 
 
 class BookingForm(forms.Form):
-    date = forms.DateField(label=_("date"), widget=DATE)
+    date = forms.DateField(label=_("date"), widget=DATE, validators=[event_date_validator])
     start_time = forms.TimeField(label=_("from"), widget=TIME)
     end_time = forms.TimeField(label=_("to"), widget=TIME)
     purpose = forms.CharField(label=_("purpose"), max_length=200,
@@ -115,8 +116,8 @@ class BookingForm(forms.Form):
 class BookingSeriesForm(forms.Form):
     weekdays = forms.TypedMultipleChoiceField(label=_("weekdays"), choices=WEEKDAYS, coerce=int,
                                               widget=forms.CheckboxSelectMultiple)
-    start_date = forms.DateField(label=_("first date"), widget=DATE)
-    end_date = forms.DateField(label=_("last date"), widget=DATE)
+    start_date = forms.DateField(label=_("first date"), widget=DATE, validators=[event_date_validator])
+    end_date = forms.DateField(label=_("last date"), widget=DATE, validators=[event_date_validator])
     start_time = forms.TimeField(label=_("from"), widget=TIME)
     end_time = forms.TimeField(label=_("to"), widget=TIME)
     purpose = forms.CharField(label=_("purpose"), max_length=200)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from linli.accounts.models import Role
 from linli.core import geo
+from linli.core.dates import check_event_dates
 from linli.core.scoping import has_role_over
 from linli.divisions.models import Division
 from linli.places import selectors
@@ -267,6 +268,7 @@ def booking_request(*, room: Room, by, start: dt.datetime, end: dt.datetime, pur
     """Request a room: confirmed at once if the room needs no approval, else pending. Refused when the
     time is invalid, in the past, outside one opening interval of the day, or overlaps a confirmed booking."""
     _require_can_book(room, by)
+    check_event_dates(start=start, end=end)
     with transaction.atomic():
         room = _lock_room(room)
         _require_bookable(room)
@@ -345,6 +347,7 @@ def booking_series_create(*, room: Room, by, weekdays: list[int], start_date: dt
     """Book the same times on the chosen weekdays between two dates, as one series. Dates that cannot be
     booked (closed, outside hours, taken) are skipped and listed in series.skipped with the reason."""
     _require_can_book(room, by)
+    check_event_dates(start_date=start_date, end_date=end_date)
     weekdays = sorted(set(weekdays))
     if not weekdays or any(w not in range(7) for w in weekdays):
         raise ValidationError({"weekdays": _("Choose at least one day of the week.")})

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from linli.core.dates import clamp_event_day
 from linli.core.forms import apply_errors
 from linli.core.paging import page_of
 from linli.coverage.selectors import nearest_centers
@@ -173,10 +174,10 @@ def room_edit(request, pk):
 
 def _week_of(request) -> dt.date:
     try:
-        day = dt.date.fromisoformat(request.GET.get("week", ""))
+        day = clamp_event_day(dt.date.fromisoformat(request.GET.get("week", "")))
     except ValueError:
-        day = timezone.localdate()
-    return selectors.week_monday(day)
+        day = None
+    return selectors.week_monday(day or timezone.localdate())
 
 
 @login_required

@@ -15,6 +15,7 @@ Rules:
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -283,7 +284,7 @@ def load_geojson(
     """
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise NetworkError(f"{path}: not a readable GeoJSON file ({exc})") from exc
     if crs not in ("wgs84", "gcj02"):
@@ -291,9 +292,13 @@ def load_geojson(
     coords: list[list[float]] = []
     lengths: list[int] = []
     for geometry in _geojson_lines(data):
+        if not isinstance(geometry, list):
+            raise NetworkError(f"{path}: coordinates must be a list of lines")
         for line in geometry:
+            if not isinstance(line, list):
+                raise NetworkError(f"{path}: a line must be a list of positions, not {_show(line)}")
             if len(line) >= 2:
-                coords.extend([float(c[0]), float(c[1])] for c in line)
+                coords.extend(_position(c, path) for c in line)
                 lengths.append(len(line))
     if not coords:
         raise NetworkError(f"{path}: no LineString or MultiLineString features")
@@ -312,6 +317,25 @@ def load_geojson(
     return simplify_network(network) if simplify else network
 
 
+def _no_constant(name: str) -> float:
+    raise json.JSONDecodeError(f"{name} is not a number in JSON", name, 0)
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value)[:40]
+
+
+def _position(c: Any, path: Path) -> list[float]:
+    """A GeoJSON position: [longitude, latitude(, altitude)] in degrees, each a finite number in range."""
+    if (not isinstance(c, list) or len(c) < 2
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in c[:2])):
+        raise NetworkError(f"{path}: a position is [longitude, latitude], not {_show(c)}")
+    lon, lat = float(c[0]), float(c[1])
+    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+        raise NetworkError(f"{path}: position {_show(c)} is outside longitude -180…180, latitude -90…90")
+    return [lon, lat]
+
+
 def _geojson_lines(data: Any) -> Iterable[list[list[list[float]]]]:
     kind = data.get("type") if isinstance(data, dict) else None
     if kind == "FeatureCollection":
@@ -322,11 +346,13 @@ def _geojson_lines(data: Any) -> Iterable[list[list[list[float]]]]:
         if "highway" in props and not is_walkable({k: str(v) for k, v in props.items() if v is not None}):
             return
         if data.get("geometry"):
+            if not isinstance(data["geometry"], dict):
+                raise NetworkError(f"a feature's geometry is an object, not {_show(data['geometry'])}")
             yield from _geojson_lines(data["geometry"])
     elif kind == "LineString":
-        yield [data["coordinates"]]
+        yield [data.get("coordinates")]
     elif kind == "MultiLineString":
-        yield data["coordinates"]
+        yield data.get("coordinates")
     elif kind == "GeometryCollection":
         for geometry in data.get("geometries", []):
             yield from _geojson_lines(geometry)

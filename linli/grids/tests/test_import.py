@@ -212,3 +212,10 @@ def test_dates_are_read_in_the_usual_forms():
     for value in ("3/1/2020", "明天", "2020-13-01"):
         with pytest.raises(ValueError):
             imports.parse_date(value)
+
+
+@pytest.mark.parametrize("born", ["2999-01-01", "1890-01-01"])
+def test_a_birth_date_in_the_future_or_over_120_years_ago_is_a_row_error(keeper, born):
+    rows = [("网格A1", "东区1栋103室", "钱七", "户主", "", "男", born, "", "", "")]
+    _imp, preview = start(keeper, workbook(rows))
+    assert not preview.ok and (2, "Birth date") in [(e.row, e.column) for e in preview.errors]

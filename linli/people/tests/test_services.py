@@ -47,7 +47,7 @@ def test_household_must_be_in_a_grid_or_community(county, make_user):
 def test_person_takes_birth_date_and_sex_from_the_id_number(worker, household):
     p = services.person_create(by=worker, household=household, relation="head", name="张伟", id_number=NUMBER)
     assert (p.birth_date, p.sex, p.division) == (dt.date(1948, 3, 9), "M", household.division)
-    assert p.id_number == NUMBER and p.id_number_masked == NUMBER[:4] + "*" * 10 + NUMBER[-4:]
+    assert p.id_number == NUMBER and p.id_number_masked == NUMBER[:4] + "*" * 12 + NUMBER[-2:]
 
 
 def test_id_number_is_encrypted_at_rest(worker, household):
