@@ -6,7 +6,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,6 +17,7 @@ from linli.accounts.forms import AuditFilterForm, GrantForm, UserCreateForm
 from linli.accounts.models import Role, User
 from linli.core.audit import audit_access
 from linli.core.models import AccessLog
+from linli.core.paging import page_of
 from linli.people.exports import XLSX
 
 PAGE_SIZE = 50
@@ -39,7 +39,7 @@ def _only(test):
 
 
 def _page(request, qs):
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return page_of(request, qs, per_page=PAGE_SIZE)
 
 
 def _errors(request, exc):

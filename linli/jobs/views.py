@@ -3,13 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.accounts.models import Role
+from linli.core.paging import page_of
 from linli.core.scoping import role_kinds
 from linli.jobs import selectors, services
 from linli.jobs.models import Job
@@ -27,7 +27,7 @@ def job_list(request):
     status = request.GET.get("status", "")
     if status in Job.Status.values:
         jobs = jobs.filter(status=status)
-    page = Paginator(jobs, 50).get_page(request.GET.get("page"))
+    page = page_of(request, jobs, per_page=50)
     return render(request, "jobs/job_list.html", {
         "page": page, "jobs": page.object_list, "status": status, "statuses": Job.Status.choices,
         "figures": selectors.figures(request.user),
