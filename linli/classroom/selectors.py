@@ -194,11 +194,16 @@ def site_self_study(*, site: Site):
 
 def desk_sites(*, user):
     """Sites where the user may check children in for self-study: staff's, and for a tutor the sites
-    of the sessions they are on today (least privilege: not every site of their community)."""
+    where they are on a session's roster these weeks (least privilege: not every site of their
+    community; services.DESK_ROSTER_WINDOW)."""
+    from linli.classroom.services import DESK_ROSTER_WINDOW
+
     if user.is_superuser:
         return Site.objects.filter(classroom_programs__isnull=False).distinct()
-    today = Q(pk__in=RosterEntry.objects.filter(volunteer__person__user=user, session__date=timezone.localdate())
-              .values("session__program__site_id")) if user.is_authenticated else Q(pk__in=[])
+    day = timezone.localdate()
+    today = Q(pk__in=RosterEntry.objects.filter(
+        volunteer__person__user=user, session__date__range=(day - DESK_ROSTER_WINDOW, day + DESK_ROSTER_WINDOW))
+        .values("session__program__site_id")) if user.is_authenticated else Q(pk__in=[])
     staff = Site.objects.visible_to(user, roles=STAFF_ROLES).values("pk")
     return Site.objects.filter(Q(pk__in=staff) | today, classroom_programs__isnull=False).distinct()
 

@@ -84,16 +84,22 @@ def is_rostered(user, session: Session) -> bool:
     return session.roster.filter(volunteer__person__user=user).exists() if user.is_authenticated else False
 
 
+# Self-study runs on days without a session (weekends, holidays): a tutor keeps its desk at a site where
+# they are on a session's roster within this many days either side, and nowhere else.
+DESK_ROSTER_WINDOW = dt.timedelta(days=30)
+
+
 def is_rostered_at(user, site: Site, day=None) -> bool:
-    """On the roster of a session at the site today (the self-study desk of that afternoon)."""
+    """On the roster of a session at the site within DESK_ROSTER_WINDOW of `day` (the self-study desk)."""
     day = day or timezone.localdate()
     return user.is_authenticated and RosterEntry.objects.filter(
-        volunteer__person__user=user, session__program__site=site, session__date=day).exists()
+        volunteer__person__user=user, session__program__site=site,
+        session__date__range=(day - DESK_ROSTER_WINDOW, day + DESK_ROSTER_WINDOW)).exists()
 
 
 def can_desk(user, site: Site, session: Session | None = None) -> bool:
     """May take children in and out: staff over the site, or a tutor on the session (for self-study:
-    on a session at the site today). A tutor role alone reaches no child (least privilege)."""
+    on a session's roster at the site these weeks). A tutor role alone reaches no child (least privilege)."""
     if has_role_over(user, STAFF_ROLES, site.division):
         return True
     return is_rostered(user, session) if session is not None else is_rostered_at(user, site)
