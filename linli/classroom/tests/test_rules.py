@@ -436,7 +436,7 @@ def test_self_study_check_in_is_refused_on_a_session_day(world):
 
 
 def test_a_child_checked_in_to_self_study_cannot_join_a_session_at_once(world):
-    world["session"].delete()
+    _holiday(world)
     services.self_study_check_in(site=world["site"], enrollment=world["enrollment"], by=world["tutor"])
     session = running_session(world["program"])
     services.roster_add(session=session, volunteer=world["volunteer"], by=world["staff"])
