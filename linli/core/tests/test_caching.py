@@ -50,19 +50,24 @@ def test_figures_on_the_home_page_are_each_users_own(county, client):
 
 
 def test_the_map_is_cached_per_scope_and_dropped_when_a_site_changes(county, client):
+    """Community boundaries are scoped (sites are the county's public directory): each user's cached
+    map holds only their own communities, and a new site shows at once."""
     a = grant(UserFactory(), Role.Kind.COMMUNITY_STAFF, county["A"])
     b = grant(UserFactory(), Role.Kind.COMMUNITY_STAFF, county["B"])
+    square = {"type": "Polygon", "coordinates": [[[114.5, 25.8], [114.51, 25.8], [114.51, 25.81], [114.5, 25.8]]]}
+    for letter in "AB":
+        type(county[letter]).objects.filter(pk=county[letter].pk).update(boundary=square)
     SiteFactory(division=county["A"], name="甲中心", lat=25.79, lng=114.54)
-    SiteFactory(division=county["B"], name="乙中心", lat=25.80, lng=114.55)
 
-    def names(user):
+    def features(user, kind):
         client.force_login(user)
         return {f["properties"]["name"] for f in client.get("/map/data.json").json()["features"]
-                if f["properties"]["kind"] == "site"}
+                if f["properties"]["kind"] == kind}
 
-    assert names(a) == {"甲中心"}
-    assert names(b) == {"乙中心"}
-    assert names(a) == {"甲中心"}
+    assert features(a, "community") == {"社区A"}
+    assert features(b, "community") == {"社区B"}
+    assert features(a, "community") == {"社区A"}  # from the cache, still a's own
+    assert features(b, "site") == {"甲中心"}
     SiteFactory(division=county["A"], name="甲二中心", lat=25.791, lng=114.541)
-    assert names(a) == {"甲中心", "甲二中心"}
+    assert features(a, "site") == {"甲中心", "甲二中心"}
     assert cache.get("linli:v:map") is not None
