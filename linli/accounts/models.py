@@ -46,7 +46,7 @@ class User(AbstractUser):
 class LoginThrottle(models.Model):
     """Failed sign-ins for one username from one address. Counting per (username, address) and the
     same way for names that exist and names that don't means an outsider can neither find out which
-    accounts exist nor lock anyone out but themselves (docs/decisions/0010-sec-auth-login-throttle.md)."""
+    accounts exist nor lock anyone out but themselves (docs/decisions/0014-login-throttle.md)."""
 
     # A keyed hash of the lower-cased name as typed: a password typed into the name field is not stored.
     username_key = models.CharField(max_length=64)

@@ -1,6 +1,6 @@
 """Two-factor sign-in (TOTP with recovery codes, django-otp): who needs it, whether a session has it,
 enrolment. Required for superusers and for the roles that reach personal data in full or run the
-system (docs/decisions/0011-sec-auth-two-factor.md); LINLI_2FA_REQUIRED=false switches it off, and
+system (docs/decisions/0015-two-factor.md); LINLI_2FA_REQUIRED=false switches it off, and
 `linli check --deploy` warns when it is off."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Field encryption for personal data: AES-256-GCM with a key from the environment (LINLI_FIELD_KEY,
 not SECRET_KEY), and a keyed blind index (HMAC-SHA256) for exact lookup and uniqueness.
 
-Rotation (docs/decisions/0014-sec-auth-field-key-rotation.md): ciphertext names its key
+Rotation (docs/decisions/0018-field-key-rotation.md): ciphertext names its key
 ("v2:<key id>:…"); the previous keys in LINLI_FIELD_KEY_OLD stay readable, and lookups try the blind
 index under each key (`blind_indexes`) until `linli rotate-field-key` has re-encrypted every row."""
 

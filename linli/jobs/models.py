@@ -1,4 +1,4 @@
-"""Jobs: work that runs in a worker process, not in the request (see docs/decisions/0010-jobs-database-queue.md).
+"""Jobs: work that runs in a worker process, not in the request (see docs/decisions/0011-jobs-database-queue.md).
 
 A Job row is the queue entry, its lock and its record at once: workers claim queued rows, beat while
 they run, and write the outcome; pages read progress and errors from the same row."""
