@@ -23,6 +23,9 @@ PUBLIC = {
     "open311:requests", "open311:request", "open311:token", "open311:updates", "cases:board_index", "cases:board",
     "cases:catalogue", "volunteers:verify", "activities:ical", "classroom:pickup", "api-schema", "api-docs",
     "api-redoc", "api-token", "api:api-root",
+    # Residents find a center before they have an account: the public pages and a canteen's weekly menu.
+    "public:directory", "public:site", "public:calendar", "public:ical", "public:night_talks", "public:verify",
+    "canteen:menu",
 }
 
 
@@ -147,7 +150,7 @@ def _grid(w):
 
 # Route name pattern → the object its id names (None: the id is not a scoped object; the reason says).
 OBJECT_OF = [
-    (r"^places:(site_|room_create)", _site), (r"^places:(room_|series_create)", _room),
+    (r"^places:(site_(edit|hours)|room_create)", _site), (r"^places:(room_|series_create)", _room),
     (r"^places:booking_", _booking), (r"^api:site-", _site), (r"^api:room-", _room), (r"^api:booking-", _booking),
     (r"^people:(household_|member_)", _household), (r"^people:person_", _person),
     (r"^api:household-", _household), (r"^api:person-", _person), (r"^api:membership-", _membership),
@@ -171,6 +174,11 @@ NOT_BUILT = {
     r"^coverage:|^api:(coverage|network|street)": "coverage runs: covered by coverage tests",
     r"^classroom:|^api:(program|enrollment|session|attendance|pickup|self-study|classroom)": "classroom app",
     r"^api:(room-booking|opening)": "place details",
+    r"^places:site_detail$|^public:site$|^canteen:menu$": "the county's directory of centers: public, read-only",
+    r"^canteen:|^api:canteen-": "canteen app: covered by canteen/tests (scoped selectors)",
+    r"^notifications:|^api:notification-": "a user's own inbox: covered by notifications/tests (404 for others)",
+    r"^jobs:": "jobs page: covered by jobs/tests (scoped by division and starter)",
+    r"^accounts:(role_revoke|user_action)$": "duty pages: covered by accounts/tests/test_duties",
 }
 
 

@@ -15,7 +15,7 @@ from linli.core.models import AccessLog
 from linli.divisions.models import Division
 from linli.people.models import CareTag, Person
 
-from . import services
+from . import selectors, services
 from .eligibility import eligibility
 from .models import Canteen, Delivery, DeliveryRun, Diner, Meal, Order, Settlement, Slot, TierRule
 
@@ -81,7 +81,7 @@ class DinerSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DictField())
     def get_tier(self, diner):
-        found = eligibility(diner=diner, day=timezone.localdate())
+        found = getattr(diner, "_tier", None) or eligibility(diner=diner, day=timezone.localdate())
         return {"code": found.tier.code if found.tier else None, "name": found.tier.name if found.tier else None,
                 "reason": found.reason, "notes": found.notes}
 
@@ -210,6 +210,13 @@ class DinerViewSet(ScopedViewSet):
 
     def scope_queryset(self, qs):
         return qs.select_related("person__division", "canteen__site__division").order_by("pk")
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        # The page's tiers in a few queries for all (tags, memberships, rules), not several per diner.
+        for diner, found in selectors.with_tiers(page or [], timezone.localdate()):
+            diner._tier = found
+        return page
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)

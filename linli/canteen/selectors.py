@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from linli.people import selectors as people_selectors
+
 from . import eligibility as elig
 from .models import (
     STAFF_ROLES,
@@ -60,18 +62,17 @@ def diners_of(*, user, canteen: Canteen):
             .select_related("person__division", "canteen__site__division", "route").order_by("person__name"))
 
 
-def diner_search(*, user, canteen: Canteen, q: str):
-    """Diners of the canteen's county found by name, or by the last four ID digits through the masked
-    copy (never by decrypting); at most 20."""
+def diner_search(*, user, canteen: Canteen, q: str) -> list:
+    """Diners of the canteen's county found by name, or by the last four ID digits
+    (people.selectors.with_last4: the masked copy narrows, a few numbers are decrypted); at most 20."""
     q = (q or "").strip()
     if not q:
-        return Diner.objects.none()
-    qs = Diner.objects.visible_to(user).filter(canteen__site__division__path__startswith=_county_path(canteen))
-    if len(q) == 4 and (q[:3].isdigit() and (q[3].isdigit() or q[3] in "Xx")):
-        qs = qs.filter(person__id_number_masked__endswith=q.upper())
-    else:
-        qs = qs.filter(person__name__icontains=q)
-    return qs.select_related("person__division", "canteen__site__division").order_by("person__name")[:20]
+        return []
+    qs = (Diner.objects.visible_to(user).filter(canteen__site__division__path__startswith=_county_path(canteen))
+          .select_related("person__division", "canteen__site__division").order_by("person__name"))
+    if people_selectors.is_last4(q):
+        return people_selectors.with_last4(qs, q)
+    return list(qs.filter(person__name__icontains=q)[:20])
 
 
 def _county_path(canteen: Canteen) -> str:

@@ -20,6 +20,8 @@ from linli.activities.views import xlsx_safe
 from linli.core.audit import audit_access
 from linli.core.forms import apply_errors
 from linli.core.models import AccessLog
+from linli.core.paging import page_of
+from linli.people import selectors as people_selectors
 from linli.people.models import Person
 from linli.volunteers.models import Volunteer
 
@@ -261,13 +263,14 @@ def card(request, code):
 @login_required
 def diner_list(request, pk):
     canteen = selectors.canteen_get(user=request.user, pk=pk)
-    diners = list(selectors.diners_of(user=request.user, canteen=canteen)[:200])
+    page = page_of(request, selectors.diners_of(user=request.user, canteen=canteen), per_page=50)
+    diners = list(page)
     today = timezone.localdate()
     rows = selectors.with_tiers(diners, today)
     if diners:
         audit_access(request=request, action=A.LIST, model=DINER, object_ids=[d.pk for d in diners],
                      fields=["name", "tier"])
-    return render(request, "canteen/diner_list.html", {"canteen": canteen, "rows": rows})
+    return render(request, "canteen/diner_list.html", {"canteen": canteen, "rows": rows, "page": page})
 
 
 @login_required
@@ -283,10 +286,9 @@ def diner_register(request, pk):
             raise Http404
     found = []
     if q and person is None:
-        qs = Person.objects.visible_to(request.user).exclude(diner__isnull=False)
-        qs = qs.filter(id_number_masked__endswith=q.upper()) if len(q) == 4 and q[:3].isdigit() \
-            else qs.filter(name__icontains=q)
-        found = list(qs.select_related("division")[:20])
+        qs = Person.objects.visible_to(request.user).exclude(diner__isnull=False).select_related("division")
+        found = (people_selectors.with_last4(qs, q) if people_selectors.is_last4(q)
+                 else list(qs.filter(name__icontains=q)[:20]))
         audit_access(request=request, action=A.SEARCH, model="people.Person", object_ids=[p.pk for p in found],
                      fields=["name", "id_number_masked"], query=q if not q.isdigit() else "****")
     form = DinerForm(request.POST or None, routes=canteen.routes.all())

@@ -75,6 +75,28 @@ def id_number_index(number: str) -> str:
     return crypto.blind_index(idcard.normalize(number))
 
 
+def is_last4(q: str) -> bool:
+    """Four characters an elder reads off their card: the ID number's last four (digits, or X last)."""
+    q = (q or "").strip()
+    return len(q) == 4 and q[:3].isdigit() and (q[3].isdigit() or q[3] in "Xx")
+
+
+def with_last4(rows, last4: str, *, limit: int = 20) -> list:
+    """The persons (or rows with a `.person`) among `rows` whose ID number ends in `last4`. The masked
+    copy keeps only the last two digits (it must not let a number be rebuilt), so those narrow the rows
+    in the database to about one in a hundred, and only those few numbers are decrypted to compare."""
+    last4 = last4.strip().upper()
+    field = "person__id_number_masked__endswith" if rows.model is not Person else "id_number_masked__endswith"
+    out = []
+    for row in rows.filter(**{field: last4[-2:]})[:500]:
+        person = row if isinstance(row, Person) else row.person
+        if person.id_number.upper().endswith(last4):
+            out.append(row)
+            if len(out) >= limit:
+                break
+    return out
+
+
 def is_id_number_like(q: str) -> bool:
     return bool(_ID_LIKE.match((q or "").strip().replace(" ", "")))
 

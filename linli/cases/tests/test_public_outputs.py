@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from linli.cases import services
 from linli.cases.models import ApiKey, Case, CaseEvent, Kind
-from linli.cases.tests.conftest import item, new_case
+from linli.cases.tests.conftest import held_night_talk, item, new_case
 from linli.core.testing import HouseholdFactory, PersonFactory
 from linli.grids.services import visit_record
 from linli.people.models import Membership
@@ -28,8 +28,7 @@ def every_path(world, county, make_user):
     cases = [new_case(world, Kind.CONCERN, description=OWN_WORDS, address=HOME, lat=LAT, lng=LNG)]  # web
     cases.append(services.case_create(by=world["staff"], kind=Kind.CONCERN, service=item("environment"),
                                       division=A, description=SECRET, address=HOME, lat=LAT, lng=LNG))  # staff
-    talk = services.night_talk_record(by=world["staff"], division=A, title="城市夜话",
-                                      held_at=timezone.now() - dt.timedelta(hours=3))
+    talk = services.night_talk_record(by=world["staff"], occurrence=held_night_talk(world))
     cases.append(services.case_create(by=world["staff"], kind=Kind.OPINION, service=item("opinion_traffic"),
                                       division=A, description=SECRET, night_talk=talk))  # night talk
     household = HouseholdFactory(division=county["A1"], address=HOME, lat=LAT, lng=LNG)

@@ -9,7 +9,9 @@ from django.core.management import call_command
 
 from linli.core import backup
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Transactional tests before this one flush the data the migrations seeded (teams, care tags, the
+# catalogue): serialized_rollback brings it back, so the demo county builds as it does for real.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _tables() -> dict:
