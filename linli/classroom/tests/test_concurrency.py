@@ -55,8 +55,11 @@ def running(county):
     prog = program(site=classroom_site(county["A"]), by=staff)
     e = enrol(program=prog, by=guardian(county["A1"], phone="13912345678"), child_name="王小明",
               pickups=[{"name": "外婆", "relation": "grandparent", "phone": "13800001111"}])
-    tutors = [tutor(county["A"], by=staff)[0] for _ in range(2)]
-    return {"program": prog, "e": e, "tutors": tutors, "session": running_session(prog)}
+    pairs = [tutor(county["A"], by=staff) for _ in range(2)]
+    session = running_session(prog)
+    for _user, volunteer in pairs:  # both on the session's roster: only rostered tutors reach its children
+        services.roster_add(session=session, volunteer=volunteer, by=staff)
+    return {"program": prog, "e": e, "tutors": [user for user, _v in pairs], "session": session}
 
 
 def test_two_tutors_releasing_the_same_child_release_once(running):
