@@ -354,6 +354,5 @@ LINLI_SCHEDULE = {
     "cases_overdue": {"task": "linli.cases.services.cases_overdue_notify", "at": "08:00"},
     "care_visits_overdue": {"task": "linli.grids.services.care_visits_overdue_notify", "at": "08:00"},
     "rollups": {"task": "linli.core.rollups.refresh_all", "every": 5 * 60},
-    # --- entries wired at merge time (their functions come with other branches) ---
-    # "backup": {"task": "…", "at": "01:30"},
+    "backup": {"task": "linli.core.backup.backup_nightly", "at": "01:30"},
 }

@@ -155,3 +155,8 @@ def backup_scheduled() -> Path:
     for old in archives[:-settings.LINLI_BACKUP_KEEP]:
         old.unlink()
     return path
+
+
+def backup_nightly() -> str:
+    """The schedule's task: `backup_scheduled()`, its archive's path as the job's (JSON) result."""
+    return str(backup_scheduled())

@@ -88,3 +88,13 @@ def test_the_scheduled_backup_keeps_the_newest(tmp_path, settings, make_user):
     kept = sorted(p.name for p in (tmp_path / "nightly").iterdir())
     assert kept == ["linli-20260102-010000.lbk", path.name]
     assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_the_nightly_backup_is_on_the_schedule_and_answers_its_path(tmp_path, settings, make_user):
+    from django.conf import settings as live
+
+    settings.LINLI_BACKUP_DIR = str(tmp_path / "nightly")
+    make_user()
+    assert live.LINLI_SCHEDULE["backup"]["task"] == "linli.core.backup.backup_nightly"
+    path = backup.backup_nightly()
+    assert isinstance(path, str) and path.endswith(".lbk") and (tmp_path / "nightly").exists()
