@@ -17,7 +17,7 @@ BUDGET = 30
 # Pages that compute the county's figures: bounded by the figures' sections, not by the rows.
 FIGURE_PAGES = re.compile(r"^/$|^/cases/figures/$|^/classroom/$|^/coverage/")
 FIGURE_BUDGET = 140
-API_BUDGET = 15
+API_BUDGET = 20  # a page of 50 rows with its related lists (a canteen diner list: tiers, tags, memberships)
 
 
 def _pattern(url: str) -> str:
