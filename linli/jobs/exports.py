@@ -29,6 +29,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
@@ -81,7 +82,7 @@ def export_build(*, export_id: int) -> dict:
     try:
         with translation.override(export.language or None):
             built = import_string(export.builder)(user=user, **export.params)
-    except PermissionDenied:
+    except (PermissionDenied, Http404):  # out of the user's scope now: trying again changes nothing
         raise JobError("export_forbidden") from None
     progress(80)
     name = f"exports/{export.token}/{get_valid_filename(built.name) or 'export'}"

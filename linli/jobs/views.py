@@ -94,3 +94,11 @@ def export_download(request, token):
         raise Http404 from None
     return FileResponse(handle, as_attachment=True, filename=export.download_name or "export",
                         content_type=export.content_type or "application/octet-stream")
+
+
+def export_view(request, *, builder: str, title: str, params: dict | None = None, division=None):
+    """An export endpoint: a POST queues the export; a GET (an old link, a bookmark) shows what would be
+    exported with the button that does it."""
+    if request.method == "POST":
+        return export_start(request, builder=builder, title=title, params=params, division=division)
+    return render(request, "jobs/export_start.html", {"title": title})
