@@ -73,3 +73,17 @@ def export_via_job(client, url: str, query: dict | None = None, data: dict | Non
     if r.status_code == 200:
         r.body = b"".join(r.streaming_content)
     return export, r
+
+
+def slow_export(*, user, seconds: float = 0.0, rows: int = 3):
+    """An export builder for the queue's tests: takes `seconds`, reporting progress as it goes."""
+    import time
+
+    from linli.jobs.exports import File
+    from linli.jobs.services import progress
+
+    for i in range(10):
+        progress(10 * i)
+        time.sleep(seconds / 10)
+    return File(body="\n".join(f"{user.username},{i}" for i in range(rows)).encode(), name="slow.csv",
+                content_type="text/csv")
