@@ -28,6 +28,11 @@ def job_list(request):
     if status in Job.Status.values:
         jobs = jobs.filter(status=status)
     page = page_of(request, jobs, per_page=50)
+    # The exports among them that this user asked for link to their page (one query for the page).
+    mine = dict(Export.objects.filter(created_by=request.user, job__in=list(page.object_list))
+                .values_list("job_id", "token"))
+    for job in page.object_list:
+        job.export_token = mine.get(job.pk)
     return render(request, "jobs/job_list.html", {
         "page": page, "jobs": page.object_list, "status": status, "statuses": Job.Status.choices,
         "figures": selectors.figures(request.user),

@@ -20,8 +20,9 @@ class Channel(models.TextChoices):
     CONSOLE = "console", pgettext_lazy("notification channel", "Console (development)")
 
 
-# Channels that wake people: held back during the recipient's quiet hours unless it is a safety alert.
-LOUD = (Channel.SMS, Channel.WECHAT, Channel.CONSOLE)
+# Channels that wake people (a phone chimes for mail too): held back during the recipient's quiet hours
+# unless it is a safety alert. Only the inbox, which nobody hears, is never held.
+LOUD = (Channel.SMS, Channel.WECHAT, Channel.EMAIL, Channel.CONSOLE)
 
 
 class Preference(models.Model):

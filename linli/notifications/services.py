@@ -5,7 +5,7 @@ THE RULES
   change rolls back, so does the message. Deliveries leave only after commit (`_dispatch`).
 - The inbox is always on; SMS, WeChat and email go out only if the user allows them and can be reached
   (phone from the register, email on the account). No channel left: the inbox alone.
-- Quiet hours hold SMS and WeChat back (deferred, not dropped) unless it is a safety alert.
+- Quiet hours hold SMS, WeChat and email back (deferred, not dropped) unless it is a safety alert.
 - One `dedup_key` per recipient: the second notify with the same key changes nothing.
 - A failing channel is retried with exponential backoff; after the limit it is marked failed and the
   notification falls back to the inbox (recorded on it). Nothing raises into the caller.
