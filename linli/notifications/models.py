@@ -138,6 +138,12 @@ class Delivery(models.Model):
 
     @property
     def address_masked(self) -> str:
-        from linli.core.masking import mask_phone
+        """Whatever the channel, a phone and a mailbox are masked; an OpenID (not personal) is shown."""
+        from linli.core.masking import mask_email, mask_phone
 
-        return mask_phone(self.address) if self.channel == Channel.SMS else self.address
+        address = self.address.strip()
+        if "@" in address:
+            return mask_email(address)
+        if address.lstrip("+").replace("-", "").isdigit():
+            return mask_phone(address)
+        return address

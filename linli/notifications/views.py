@@ -6,11 +6,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from linli.core.audit import audit_access
+from linli.core.models import AccessLog
 from linli.core.paging import page_of
 from linli.notifications import selectors, services
 from linli.notifications.channels import _phone
 from linli.notifications.forms import PreferenceForm
-from linli.notifications.models import Notification
+from linli.notifications.models import Channel, Delivery, Notification
 
 
 def _mine(request, pk: int) -> Notification:
@@ -63,3 +65,21 @@ def settings_page(request):
 
     return render(request, "notifications/settings.html", {
         "form": form, "phone_masked": mask_phone(_phone(request.user)), "email": request.user.email})
+
+
+@login_required
+def deliveries(request):
+    """The delivery log for staff: each message's channels to recipients in their scope, with status,
+    attempts and the last error; addresses masked; the rows shown are recorded in the access log."""
+    if not selectors.may_read_deliveries(request.user):
+        raise Http404
+    status, channel = request.GET.get("status", ""), request.GET.get("channel", "")
+    page = page_of(request, selectors.deliveries_visible(user=request.user, status=status, channel=channel))
+    audit_access(request=request, action=AccessLog.Action.LIST, model="notifications.Delivery",
+                 object_ids=[d.pk for d in page.object_list], fields=["recipient", "address_masked", "subject"],
+                 query=f"status={status}&channel={channel}")
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    return render(request, "notifications/deliveries.html", {
+        "page": page, "rows": page.object_list, "status": status, "channel": channel,
+        "statuses": Delivery.Status.choices, "channels": Channel.choices, "query": filters.urlencode()})
