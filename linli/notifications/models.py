@@ -147,3 +147,21 @@ class Delivery(models.Model):
         if address.lstrip("+").replace("-", "").isdigit():
             return mask_phone(address)
         return address
+
+
+class WechatBindCode(models.Model):
+    """A one-time code a user sends to the county's WeChat official account; the gateway posts it back
+    with the user's OpenID (services.wechat_bind). Only its HMAC is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("WeChat binding code")
+        verbose_name_plural = _("WeChat binding codes")
+
+    def __str__(self):
+        return f"{self.user} · {self.expires_at:%Y-%m-%d %H:%M}"
