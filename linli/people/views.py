@@ -250,13 +250,15 @@ def person_edit(request, pk):
 def person_export(request):
     """The persons of a division as .xlsx, built by a job (linli.people.exports): masked, or in full on
     request for a role allowed to; every download is audited."""
-    data = request.POST if request.method == "POST" else request.GET
-    division_id = data.get("division", "")
+    def given(name):  # the form posts its fields; an old link (GET, or POST to it) has them in the query
+        return request.POST.get(name) or request.GET.get(name, "")
+
+    division_id = given("division")
     if not division_id.isdigit():
         raise Http404
     division = get_object_or_404(Division.objects.visible_to(request.user, roles=Role.PEOPLE_KEEPERS),
                                  pk=division_id)
-    full = data.get("full") == "1"
+    full = given("full") == "1"
     if full and not selectors.can_see_full_in(request.user, division):
         raise PermissionDenied
     title = (_("Persons of %(division)s, in full") if full else _("Persons of %(division)s")) % {
