@@ -166,3 +166,12 @@ def test_each_moved_export_runs_through_the_job(county, make_user):
     done = run_queued()
     assert {j.status for j in done} == {Job.Status.DONE}, [(j.params, j.error_key, j.error_detail) for j in done]
     assert all(e.is_ready and e.size > 0 for e in Export.objects.all())
+
+
+def test_an_old_get_link_shows_the_button_and_builds_nothing(county, make_user):
+    admin = make_user(Role.Kind.COUNTY_ADMIN, county["county"])
+    for url in (reverse("cases:ledger"), f"{reverse('people:person_export')}?division={county['A'].pk}",
+                reverse("grids:grid_export", args=[county["A1"].pk])):
+        r = client_for(admin).get(url)
+        assert r.status_code == 200 and 'data-testid="export-start"' in r.content.decode(), url
+    assert not Export.objects.exists() and not Job.objects.exists()
