@@ -128,9 +128,15 @@ def exports_prune(now=None) -> int:
     """Delete expired exports and their files (called by jobs_prune)."""
     now = now or timezone.now()
     count = 0
-    for export in Export.objects.filter(expires_at__lte=now).only("pk", "file_name"):
-        if export.file_name and default_storage.exists(export.file_name):
-            default_storage.delete(export.file_name)
+    for export in Export.objects.filter(expires_at__lte=now).only("pk", "token", "file_name"):
+        names = {export.file_name} if export.file_name else set()
+        try:  # also a file an attempt stored but never recorded (its job then gave up)
+            names |= {f"exports/{export.token}/{n}" for n in default_storage.listdir(f"exports/{export.token}")[1]}
+        except (FileNotFoundError, NotImplementedError, OSError):
+            pass
+        for name in names:
+            if default_storage.exists(name):
+                default_storage.delete(name)
         export.delete()
         count += 1
     return count

@@ -175,3 +175,20 @@ def test_an_old_get_link_shows_the_button_and_builds_nothing(county, make_user):
         r = client_for(admin).get(url)
         assert r.status_code == 200 and 'data-testid="export-start"' in r.content.decode(), url
     assert not Export.objects.exists() and not Job.objects.exists()
+
+
+def test_a_file_stored_by_an_attempt_that_never_recorded_it_is_pruned_too(county, make_user, monkeypatch):
+    staff = make_user(Role.Kind.COMMUNITY_STAFF, county["A"])
+    export = exports.export_request(builder=SLOW, by=staff, title="orphan")
+    Job.objects.filter(pk=export.job_id).update(max_attempts=1)
+
+    def dies(*args, **kwargs):
+        raise RuntimeError("the worker died here")
+
+    monkeypatch.setattr(exports, "_record", dies)
+    (job,) = run_queued()
+    stored = f"exports/{export.token}/slow.csv"
+    assert job.status == Job.Status.DEAD and default_storage.exists(stored)
+    Export.objects.filter(pk=export.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+    services.jobs_prune()
+    assert not default_storage.exists(stored) and not Export.objects.filter(pk=export.pk).exists()
