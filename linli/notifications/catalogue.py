@@ -126,6 +126,13 @@ TEMPLATES: dict[str, Template] = {
     "coverage.failed": Template(
         gettext_noop("Coverage run failed: %(division)s"),
         gettext_noop("The run could not be computed: %(error)s")),
+    "wechat.bound": Template(
+        gettext_noop("WeChat is bound"),
+        gettext_noop("Messages now reach you on WeChat too. You can unbind it on your notification settings page.")),
+    # Exports built in the background (linli.jobs.exports)
+    "export.ready": Template(
+        gettext_noop("Your export is ready: %(title)s"),
+        gettext_noop("Open this message to download the file. Only you can download it, for a limited time.")),
     # The elderly canteen
     "canteen.delivery_missed": Template(
         gettext_noop("Meal not delivered: %(diner)s"),
