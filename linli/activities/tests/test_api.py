@@ -86,7 +86,8 @@ def test_create_activity_through_the_api_makes_a_series(world):
         "recurrence": "biweekly", "start": start.isoformat(), "end": (start + dt.timedelta(hours=2)).isoformat(),
         "until": (start + dt.timedelta(days=30)).date().isoformat(), "organizers": []}, format="json")
     assert r.status_code == 201, r.json()
-    assert len(r.json()["occurrences"]) == 3
+    assert len(r.json()["upcoming"]) == 3
+    assert api(world["staff_a"]).get(r.json()["occurrences_url"]).json()["count"] == 3
     r = api(world["staff_b"]).post("/api/activities/", {
         "title": "x", "site": world["site_a"].pk, "platform": 2, "method": 3, "capacity": 20,
         "start": start.isoformat(), "end": (start + dt.timedelta(hours=2)).isoformat()}, format="json")
@@ -128,3 +129,21 @@ def test_registration_list_query_count_is_bounded(world, county, django_assert_m
     with django_assert_max_num_queries(8):
         r = c.get(f"/api/registrations/?occurrence={occ.pk}")
     assert r.json()["count"] == 20
+
+
+def test_an_activity_nests_only_its_next_dates_and_links_to_all(world, django_assert_max_num_queries):
+    """Two years of weekly dates are not serialised into the activities list (docs/performance.md):
+    the next five are, and the activity's occurrences_url pages through them all."""
+    start = (timezone.now() + dt.timedelta(days=1)).replace(microsecond=0)
+    for i in range(3):
+        activity(by=world["staff_a"], site=world["site_a"], title=f"周课{i}", start=start, recurrence="weekly",
+                 until=(start + dt.timedelta(weeks=40)).date())
+    c = api(world["staff_a"])
+    c.get("/api/activities/")
+    with django_assert_max_num_queries(8):
+        body = c.get("/api/activities/").json()
+    weekly = [a for a in body["results"] if a["title"].startswith("周课")]
+    assert len(weekly) == 3 and all(len(a["upcoming"]) == 5 for a in weekly)
+    dates = c.get(weekly[0]["occurrences_url"] + "&page_size=200").json()
+    assert dates["count"] == 41 and dates["results"][0]["id"] == weekly[0]["upcoming"][0]
+    assert [d["id"] for d in dates["results"][:5]] == weekly[0]["upcoming"]
