@@ -147,3 +147,27 @@ def test_an_activity_nests_only_its_next_dates_and_links_to_all(world, django_as
     dates = c.get(weekly[0]["occurrences_url"] + "&page_size=200").json()
     assert dates["count"] == 41 and dates["results"][0]["id"] == weekly[0]["upcoming"][0]
     assert [d["id"] for d in dates["results"][:5]] == weekly[0]["upcoming"]
+
+
+def test_a_communitys_registrations_are_read_by_their_own_division(world, county, make_user):
+    """The registrations list is scoped by the registration's own division (decision 0026: an index of
+    (division, id) answers a community's page), and that division follows the site when it moves."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from linli.activities.models import Registration
+
+    occ, user = world["occ"], world["resident_a"]
+    reg = services.registration_create(occurrence=occ, person=user.person, by=user)
+    assert reg.division_id == world["site_a"].division_id == county["A"].pk
+    with CaptureQueriesContext(connection) as seen:
+        assert api(world["staff_a"]).get("/api/registrations/").json()["count"] == 1
+    listing = [q["sql"] for q in seen.captured_queries if 'FROM "activities_registration"' in q["sql"]]
+    assert listing and not any('"places_site"' in sql.split(" WHERE ")[1] if " WHERE " in sql else False
+                               for sql in listing)
+    site = world["site_a"]
+    site.division = county["B"]
+    site.save()
+    assert Registration.objects.get(pk=reg.pk).division_id == county["B"].pk
+    assert api(world["staff_b"]).get("/api/registrations/").json()["count"] == 1
+    assert api(world["staff_a"]).get("/api/registrations/").json()["count"] == 0
