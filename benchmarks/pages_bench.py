@@ -11,7 +11,7 @@ on the small demo, against a bare Django view (issue 11).
     .venv/bin/python benchmarks/pages_bench.py --seconds 3 --workers 2
 
 Starts the real server (`linli serve`: gunicorn, production settings, PostgreSQL, Redis as the cache)
-for each county in turn (ports 8103 and 8113, 127.0.0.1 only), logs in as each demo role, and for each
+for each county in turn (ports 8103 and 8113 unless `--ports`, 127.0.0.1 only), logs in as each demo role, and for each
 (role, page) runs CLIENTS concurrent keep-alive clients for SECONDS (at most MAX requests). Prints p50,
 p95, p99 (ms), requests/s, the page's query count (a header the server adds only with LINLI_BENCHMARK
 on), p95 over the bare view's p95, and the large county's p50 over the small demo's. Loopback only;
@@ -201,11 +201,12 @@ def main():
     ap.add_argument("--counties", default="large,small")
     ap.add_argument("--only", nargs="*", help="only these paths (exact)")
     ap.add_argument("--env", nargs="*", default=[], help="extra KEY=VALUE for the server")
+    ap.add_argument("--ports", default="8103,8113", help="the large and the small county's server ports")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so `timeout` still stops the servers
     extra = dict(e.split("=", 1) for e in args.env)
     results = {}
-    for schema, port in (("large", 8103), ("small", 8113)):
+    for schema, port in zip(("large", "small"), (int(p) for p in args.ports.split(",")), strict=True):
         if schema not in args.counties.split(","):
             continue
         print(f"{schema} county on 127.0.0.1:{port}, {args.workers} workers …", file=sys.stderr, flush=True)

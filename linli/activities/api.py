@@ -238,14 +238,16 @@ class OccurrenceViewSet(ScopedViewSet):
 
 
 class RegistrationViewSet(ScopedViewSet):
-    """Your own sign-ups, and those of the activities you organise."""
+    """Your own sign-ups, and those of the activities you organise; by community, then in sign-up order."""
     queryset = Registration.objects.all()
     serializer_class = RegistrationSerializer
     http_method_names = ["get", "post", "head", "options"]
     filterset_fields = ["occurrence", "status"]
 
     def scope_queryset(self, qs):
-        return qs.select_related("person", "occurrence__activity__site__division")
+        # By community, then in sign-up order: the (division, id) index answers a page directly; ordered
+        # by id alone PostgreSQL walks every registration of the county to find a community's (0026).
+        return qs.select_related("person", "occurrence__activity__site__division").order_by("division_id", "pk")
 
     def create(self, request, *args, **kwargs):
         return Response({"detail": _("Use the occurrence's register action.")}, status=405)
