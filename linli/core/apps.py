@@ -14,6 +14,10 @@ class CoreConfig(AppConfig):
 
         trends.register_rollups()
 
+        from linli.core import rollups
+
+        rollups.connect_marks()
+
         from linli.core import caching
 
         caching.connect()

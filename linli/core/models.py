@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -52,3 +53,19 @@ class Rollup(models.Model):
 
     def __str__(self):
         return f"{self.scope} · {self.section} @ {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class RollupMark(models.Model):
+    """A division whose records changed since the last refresh (`core.rollups.mark_changed`): the
+    scheduled refresh recomputes only the scopes that cover a marked division. Written in the writer's
+    own transaction (a rolled-back write leaves no mark) and insert-only, so concurrent writers never
+    wait on one another's marks."""
+
+    path = models.CharField(max_length=255)
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.path} @ {self.marked_at:%Y-%m-%d %H:%M:%S}"

@@ -12,8 +12,12 @@ volunteers per team) and figures relative to today (last 30 days, overdue, runni
 of which add up across days or divisions. A page therefore reads one row per section, and its cost
 does not depend on how many records the county has; the refresh does that work in the background.
 
-Kept current by `refresh_all()` (the job schedule calls it every few minutes; `linli manage
-rollups_refresh`). A scope nobody asked for yet (a grid, a user with grants in two communities) is
+Kept current by `refresh_changed()` (the job schedule calls it every few minutes): every write to
+a scoped record marks its division (`mark_changed`, from post_save / pre_delete / m2m_changed), and
+the refresh recomputes only the scopes covering a marked division, plus any scope whose rows are
+older than today's midnight (figures relative to today: last 30 days, overdue) or FULL_EVERY (a
+write that bypassed the signals: QuerySet.update, bulk_create). `refresh_all()` rebuilds everything
+(nightly, and `linli manage rollups_refresh`). A scope nobody asked for yet (a grid, a user with grants in two communities) is
 computed on first read and refreshed with the others from then on. Reads go through Django's cache
 (Redis in production) for ROLLUP_CACHE_SECONDS; the key is the scope, never the user, and two users
 share a rollup only when their scopes are the same set of divisions.
@@ -32,6 +36,7 @@ from django.utils import timezone
 
 ALL = "*"
 ROLLUP_CACHE_SECONDS = 60
+FULL_EVERY = dt.timedelta(hours=1)  # the longest a rollup goes unrecomputed, marked or not
 _EXTRA: dict[str, Callable] = {}
 
 
@@ -190,19 +195,128 @@ def figures(user=None) -> tuple[dict, dt.datetime | None]:
 
 # Refresh ------------------------------------------------------------------------------------------
 
-def refresh_all() -> int:
-    """Recompute every rollup: the whole database, each county, town and community, and every scope
-    read since (grids, users with several grants). Returns the number of scopes refreshed. The job
-    schedule calls this every few minutes; `linli manage rollups_refresh` runs it by hand."""
+def _known_scopes() -> set[str]:
     from linli.core.models import Rollup
     from linli.divisions.models import Division
 
     scopes = {ALL, *Division.objects.exclude(level=Division.Level.GRID).values_list("path", flat=True)}
-    scopes |= set(Rollup.objects.values_list("scope", flat=True).distinct())
-    alive = {p for p in Division.objects.values_list("path", flat=True)}
+    return scopes | set(Rollup.objects.values_list("scope", flat=True).distinct())
+
+
+def _recompute(scopes: Iterable[str]) -> int:
+    from linli.core.models import Rollup
+    from linli.divisions.models import Division
+
+    alive = set(Division.objects.values_list("path", flat=True))
+    n = 0
     for scope in sorted(scopes):
         if scope != ALL and not all(p in alive for p in scope.split("|") if p):
             Rollup.objects.filter(key=_key(scope)).delete()  # a division went away
             continue
         _store(scope, compute(scope), timezone.now())
-    return len(scopes)
+        n += 1
+    return n
+
+
+def _take_marks() -> tuple[list[int], set[str]]:
+    from linli.core.models import RollupMark
+
+    rows = list(RollupMark.objects.values_list("pk", "path"))
+    return [pk for pk, _ in rows], {path for _, path in rows}
+
+
+def _drop_marks(ids: list[int]) -> None:
+    from linli.core.models import RollupMark
+
+    # By the ids read, not a range: a mark whose transaction commits while we compute stays for next time.
+    for i in range(0, len(ids), 5000):
+        RollupMark.objects.filter(pk__in=ids[i:i + 5000]).delete()
+
+
+def refresh_all() -> int:
+    """Recompute every rollup: the whole database, each county, town and community, and every scope
+    read since (grids, users with several grants). Returns the number of scopes refreshed. Nightly on
+    the job schedule, and `linli manage rollups_refresh` by hand; `refresh_changed` runs in between."""
+    ids, _paths = _take_marks()
+    n = _recompute(_known_scopes())
+    _drop_marks(ids)
+    return n
+
+
+def covers(scope: str, path: str) -> bool:
+    """True if records at division `path` count in `scope`."""
+    return scope == ALL or any(path.startswith(p) for p in scope.split("|") if p)
+
+
+def refresh_changed(now: dt.datetime | None = None) -> int:
+    """The scheduled refresh: only the scopes covering a division marked since the last refresh, and
+    those last computed before today (local midnight) or more than FULL_EVERY ago. Returns how many
+    scopes were recomputed."""
+    from django.db.models import Min
+
+    from linli.core.models import Rollup
+
+    now = now or timezone.now()
+    ids, paths = _take_marks()
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    cutoff = max(midnight, now - FULL_EVERY)
+    computed = dict(Rollup.objects.order_by().values("scope").annotate(at=Min("computed_at"))
+                    .values_list("scope", "at"))
+    todo = [scope for scope in _known_scopes()
+            if computed.get(scope) is None or computed[scope] < cutoff
+            or any(covers(scope, path) for path in paths)]
+    n = _recompute(todo)
+    _drop_marks(ids)
+    return n
+
+
+# Marks: which divisions' records changed ---------------------------------------------------------
+
+def _path_of(instance) -> str | None:
+    field = instance.scope_field
+    if field == "":
+        return instance.path
+    model = type(instance)
+    return model._base_manager.filter(pk=instance.pk).values_list(f"{field}__path", flat=True).first()
+
+
+def mark_changed(instance) -> None:
+    """Note that a scoped record changed: its division's scopes are recomputed by the next
+    `refresh_changed`. One indexed read (the division's path) and one insert, in the writer's transaction."""
+    from linli.core.models import RollupMark
+
+    if instance.pk is None:
+        return
+    path = _path_of(instance)
+    if path:
+        RollupMark.objects.create(path=path)
+
+
+def _on_save(sender, instance, raw=False, **kwargs):
+    if not raw:
+        mark_changed(instance)
+
+
+def _on_delete(sender, instance, **kwargs):
+    mark_changed(instance)  # before the row goes: its division is still readable
+
+
+def _on_m2m(sender, instance, action, **kwargs):
+    if action in ("post_add", "post_remove", "post_clear") and getattr(type(instance), "scope_field", None) is not None:
+        mark_changed(instance)
+
+
+def connect_marks() -> None:
+    """post_save / pre_delete / m2m_changed on every model that declares a `scope_field`."""
+    from django.apps import apps
+    from django.db.models.signals import m2m_changed, post_save, pre_delete
+
+    for model in apps.get_models():
+        if getattr(model, "scope_field", None) is None:
+            continue
+        uid = f"linli.rollups.mark.{model._meta.label}"
+        post_save.connect(_on_save, sender=model, dispatch_uid=f"{uid}.save", weak=False)
+        pre_delete.connect(_on_delete, sender=model, dispatch_uid=f"{uid}.delete", weak=False)
+        for field in model._meta.many_to_many:
+            m2m_changed.connect(_on_m2m, sender=field.remote_field.through,
+                                dispatch_uid=f"{uid}.m2m.{field.name}", weak=False)

@@ -20,6 +20,7 @@ from linli.cases import services as cases
 from linli.cases.models import Case, Kind
 from linli.cases.tests.conftest import item, new_case, world  # noqa: F401 (fixture)
 from linli.core import rollups, stats
+from linli.core.models import RollupMark
 from linli.core.testing import HouseholdFactory, PersonFactory, UserFactory, grant
 from linli.grids import services as grids
 from linli.volunteers import services as volunteers
@@ -112,6 +113,43 @@ def test_rollups_equal_the_live_figures_after_any_sequence_of_service_calls(town
         cache.clear()  # and from the table, not only the cache
         assert rollups.figures(user)[0] == live
         assert as_of is not None
+
+
+@settings(max_examples=10, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(first=st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 20)), max_size=6),
+       calls=st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 20)), min_size=1, max_size=14))
+def test_the_incremental_refresh_equals_the_live_figures_after_any_sequence(town, first, calls):
+    """The scheduled refresh recomputes only the scopes whose divisions were marked by the writes since
+    the last refresh (decision 0026): after any sequence, every viewer's rollups still equal live."""
+    for action, n in first:
+        _do(town, action, n)
+    rollups.refresh_all()
+    for user in _viewers(town):
+        rollups.figures(user)  # every viewer's scope is known (grids, several grants) before the writes
+    for action, n in calls:
+        _do(town, action, n)
+    rollups.refresh_changed()
+    cache.clear()
+    for user in _viewers(town):
+        user = user and type(user).objects.get(pk=user.pk)
+        assert rollups.figures(user)[0] == stats.figures(user), user
+    assert not RollupMark.objects.exists()  # the marks read are gone
+
+
+def test_the_incremental_refresh_recomputes_only_the_scopes_a_write_touched(town):
+    rollups.refresh_all()
+    assert rollups.refresh_changed() == 0  # nothing written, nothing old: nothing to do
+    new_case(town)  # in community A
+    touched = {m.path for m in RollupMark.objects.all()}
+    assert touched and all(p.startswith(town["A"].path) for p in touched)
+    scopes = rollups._known_scopes()
+    expected = {s for s in scopes if any(rollups.covers(s, p) for p in touched)}
+    assert town["B"].path not in expected and rollups.ALL in expected
+    assert rollups.refresh_changed() == len(expected)
+    # A day later everything is recomputed once (figures relative to today), then nothing again.
+    tomorrow = timezone.now() + dt.timedelta(days=1)
+    assert rollups.refresh_changed(now=tomorrow) == len(scopes)
 
 
 def test_a_write_shows_after_the_refresh_and_the_page_says_as_of(town, client):
