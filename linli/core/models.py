@@ -46,6 +46,9 @@ class Rollup(models.Model):
     section = models.CharField(max_length=60)
     data = models.JSONField()
     computed_at = models.DateTimeField()
+    # The tables the section's queries read when it was computed: a mark on one of them (in a
+    # division of this scope) is what makes `refresh_changed` recompute it.
+    tables = models.JSONField(default=list)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["key", "section"], name="rollup_once_per_scope")]
@@ -62,10 +65,11 @@ class RollupMark(models.Model):
     wait on one another's marks."""
 
     path = models.CharField(max_length=255)
+    table = models.CharField(max_length=100)
     marked_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         default_permissions = ()
 
     def __str__(self):
-        return f"{self.path} @ {self.marked_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.table} {self.path} @ {self.marked_at:%Y-%m-%d %H:%M:%S}"

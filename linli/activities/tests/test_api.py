@@ -145,7 +145,10 @@ def test_an_activity_nests_only_its_next_dates_and_links_to_all(world, django_as
     weekly = [a for a in body["results"] if a["title"].startswith("周课")]
     assert len(weekly) == 3 and all(len(a["upcoming"]) == 5 for a in weekly)
     dates = c.get(weekly[0]["occurrences_url"] + "&page_size=200").json()
-    assert dates["count"] == 41 and dates["results"][0]["id"] == weekly[0]["upcoming"][0]
+    from linli.activities.models import Occurrence
+
+    assert dates["count"] == Occurrence.objects.filter(activity_id=weekly[0]["id"]).count() > 30
+    assert dates["results"][0]["id"] == weekly[0]["upcoming"][0]
     assert [d["id"] for d in dates["results"][:5]] == weekly[0]["upcoming"]
 
 

@@ -11,11 +11,17 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name='rollup',
+            name='tables',
+            field=models.JSONField(default=list),
+        ),
         migrations.CreateModel(
             name='RollupMark',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('path', models.CharField(max_length=255)),
+                ('table', models.CharField(max_length=100)),
                 ('marked_at', models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={

@@ -137,19 +137,26 @@ def test_the_incremental_refresh_equals_the_live_figures_after_any_sequence(town
     assert not RollupMark.objects.exists()  # the marks read are gone
 
 
-def test_the_incremental_refresh_recomputes_only_the_scopes_a_write_touched(town):
+def test_the_incremental_refresh_recomputes_only_what_a_write_touched(town):
+    """Only the sections that read the written table, of the scopes covering the write's division."""
+    from linli.core.models import Rollup
+
     rollups.refresh_all()
-    assert rollups.refresh_changed() == 0  # nothing written, nothing old: nothing to do
+    always = rollups.refresh_changed()  # nothing written, nothing old: only the ALWAYS sections
+    assert always == len([r for r in Rollup.objects.all() if r.section in rollups.ALWAYS])
     new_case(town)  # in community A
-    touched = {m.path for m in RollupMark.objects.all()}
-    assert touched and all(p.startswith(town["A"].path) for p in touched)
-    scopes = rollups._known_scopes()
-    expected = {s for s in scopes if any(rollups.covers(s, p) for p in touched)}
-    assert town["B"].path not in expected and rollups.ALL in expected
-    assert rollups.refresh_changed() == len(expected)
-    # A day later everything is recomputed once (figures relative to today), then nothing again.
-    tomorrow = timezone.now() + dt.timedelta(days=1)
-    assert rollups.refresh_changed(now=tomorrow) == len(scopes)
+    touched = {(m.path, m.table) for m in RollupMark.objects.all()}
+    assert touched and all(p.startswith(town["A"].path) for p, _t in touched)
+    before = {(r.scope, r.section): (r.computed_at, set(r.tables)) for r in Rollup.objects.all()}
+    n = rollups.refresh_changed()
+    redone = {(r.scope, r.section) for r in Rollup.objects.all() if r.computed_at != before[(r.scope, r.section)][0]}
+    redone -= {(s, name) for s, name in redone if name in rollups.ALWAYS}
+    assert n == len(redone) + always and (rollups.ALL, "cases") in redone and (town["A"].path, "cases") in redone
+    assert (rollups.ALL, "core") not in redone and (town["B"].path, "cases") not in redone
+    for scope, section in redone:
+        assert any(rollups.covers(scope, p) and t in before[(scope, section)][1] for p, t in touched)
+    # A day later everything is recomputed once (figures relative to today).
+    assert rollups.refresh_changed(now=timezone.now() + dt.timedelta(days=1)) == Rollup.objects.count()
 
 
 def test_a_write_shows_after_the_refresh_and_the_page_says_as_of(town, client):
