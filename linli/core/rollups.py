@@ -25,9 +25,11 @@ share a rollup only when their scopes are the same set of divisions.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
+import threading
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -322,11 +324,25 @@ def mark_changed(instance, *, table: str | None = None) -> None:
     `refresh_changed`. One indexed read (the division's path) and one insert, in the writer's transaction."""
     from linli.core.models import RollupMark
 
-    if instance.pk is None:
+    if instance.pk is None or getattr(_paused, "on", False):
         return
     path = _path_of(instance)
     if path:
         RollupMark.objects.create(path=path, table=table or instance._meta.db_table)
+
+
+_paused = threading.local()
+
+
+@contextlib.contextmanager
+def marks_paused():
+    """No marks while a backup is loaded (its many-to-many links send m2m_changed; the dump holds the
+    marks it had, and a refresh_all after a restore recomputes everything anyway)."""
+    _paused.on = True
+    try:
+        yield
+    finally:
+        _paused.on = False
 
 
 def _on_save(sender, instance, raw=False, **kwargs):
