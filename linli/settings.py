@@ -351,6 +351,7 @@ LINLI_SCHEDULE = {
     "activity_reminders": {"task": "linli.activities.services.activity_reminders_send", "every": 60 * 60},
     "cases_overdue": {"task": "linli.cases.services.cases_overdue_notify", "at": "08:00"},
     "care_visits_overdue": {"task": "linli.grids.services.care_visits_overdue_notify", "at": "08:00"},
-    "rollups": {"task": "linli.core.rollups.refresh_all", "every": 5 * 60},
+    "rollups": {"task": "linli.core.rollups.refresh_changed", "every": 5 * 60},
+    "rollups_full": {"task": "linli.core.rollups.refresh_all", "at": "04:00"},
     "backup": {"task": "linli.core.backup.backup_nightly", "at": "01:30"},
 }

@@ -27,6 +27,7 @@ TASK_LABELS = {
     "linli.cases.services.cases_overdue_notify": _("Overdue cases to their owners"),
     "linli.grids.services.care_visits_overdue_notify": _("Overdue care visits to grid workers"),
     "linli.core.rollups.refresh_all": _("Refresh the figures"),
+    "linli.core.rollups.refresh_changed": _("Refresh the figures"),
     "linli.core.backup.backup_nightly": _("Nightly backup"),
     "linli.jobs.exports.export_build": _("Export"),
 }
