@@ -69,6 +69,12 @@ TEMPLATES: dict[str, Template] = {
     "case.done": Template(
         gettext_noop("Your request %(number)s is done: please rate it"),
         gettext_noop("%(service)s: %(report)s Rate the service with one to five stars.")),
+    "case.taken": Template(
+        gettext_noop("Order %(number)s has been taken"),
+        gettext_noop("%(who)s has taken %(service)s; it is no longer waiting for you.")),
+    "case.completed": Template(
+        gettext_noop("Order %(number)s was reported done"),
+        gettext_noop("%(who)s reported %(service)s done: %(report)s")),
     "case.rated": Template(
         gettext_noop("Order %(number)s was rated %(rating)s out of 5"),
         gettext_noop("%(service)s. %(comment)s")),
