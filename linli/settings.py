@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "linli.notifications",
     "linli.public",
     "linli.canteen",
+    "linli.workshops",
     "linli.jobs",
     "linli.demo",
 ]
@@ -354,4 +355,6 @@ LINLI_SCHEDULE = {
     "rollups": {"task": "linli.core.rollups.refresh_changed", "every": 5 * 60},
     "rollups_full": {"task": "linli.core.rollups.refresh_all", "at": "04:00"},
     "backup": {"task": "linli.core.backup.backup_nightly", "at": "01:30"},
+    "workshops_pay_overdue": {"task": "linli.workshops.services.pay_overdue_notify", "at": "08:30"},
+    "workshops_ledger_retention": {"task": "linli.workshops.services.ledger_retention_purge", "at": "02:45"},
 }
