@@ -201,7 +201,7 @@ def counter(request, pk):
     elif q:
         found = list(selectors.diner_search(user=request.user, canteen=canteen, q=q))
         audit_access(request=request, action=A.SEARCH, model=DINER, object_ids=[d.pk for d in found],
-                     fields=["name", "id_number_masked"], query=q if not q.isdigit() else "****")
+                     fields=["name", "id_number_masked"], query=people_selectors.search_logged(q))
     today = timezone.localdate()
     rows = selectors.with_tiers(found, today)
     recent = Meal.objects.filter(canteen=canteen, date=today).select_related("diner__person")[:10]
@@ -289,7 +289,7 @@ def diner_register(request, pk):
         found = (people_selectors.with_last4(qs, q) if people_selectors.is_last4(q)
                  else list(qs.filter(name__icontains=q)[:20]))
         audit_access(request=request, action=A.SEARCH, model="people.Person", object_ids=[p.pk for p in found],
-                     fields=["name", "id_number_masked"], query=q if not q.isdigit() else "****")
+                     fields=["name", "id_number_masked"], query=people_selectors.search_logged(q))
     form = DinerForm(request.POST or None, routes=canteen.routes.all())
     if request.method == "POST" and person is not None and form.is_valid():
         data = dict(form.cleaned_data)

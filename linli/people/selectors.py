@@ -81,6 +81,15 @@ def is_last4(q: str) -> bool:
     return len(q) == 4 and q[:3].isdigit() and (q[3].isdigit() or q[3] in "Xx")
 
 
+def search_logged(q: str) -> str:
+    """What the access log may keep of a search: a name as typed, never digits of an ID number
+    (the last four read off a card, X included, or a longer run of digits)."""
+    q = (q or "").strip()
+    if is_last4(q) or re.fullmatch(r"[0-9]{4,17}[0-9Xx]?", q):
+        return "****"
+    return q
+
+
 def with_last4(rows, last4: str, *, limit: int = 20) -> list:
     """The persons (or rows with a `.person`) among `rows` whose ID number ends in `last4`. The masked
     copy keeps only the last two digits (it must not let a number be rebuilt), so those narrow the rows

@@ -43,7 +43,7 @@ def household_list(request):
     page = _page(request, selectors.household_list(user=request.user, q=q))
     members = [m.person_id for h in page for m in h.current_members]
     log_persons(request, action=A.SEARCH if q else A.LIST,
-                ids=members, fields=["name", "relation"], query=q)
+                ids=members, fields=["name", "relation"], query=selectors.search_logged(q))
     can_add = selectors.keeper_divisions(user=request.user).exists()
     return render(request, "people/household_list.html", {"page": page, "q": q, "can_add": can_add,
                                                          "show_access_log": selectors.can_read_access_log(request.user)})
@@ -164,7 +164,8 @@ def person_list(request):
         persons = Person.objects.none()
     page = _page(request, persons)
     # An ID-number search is recorded by the number's blind index: traceable, not readable.
-    said = f"id_number_index={selectors.id_number_index(q)}" if selectors.is_id_number_like(q) else q
+    said = f"id_number_index={selectors.id_number_index(q)}" if selectors.is_id_number_like(q) \
+        else selectors.search_logged(q)
     log_persons(request, action=A.SEARCH if q or tag else A.LIST,
                 ids=[p.pk for p in page], fields=selectors.LIST_FIELDS,
                 query=" ".join(filter(None, [said, tag.code if tag else ""])))

@@ -122,3 +122,12 @@ def test_exact_number_searches_are_rate_limited_per_user(client, users, homes, s
     assert f"/people/persons/{person.pk}/" not in page
     client.force_login(users["county_admin"])  # another user has their own allowance
     assert client.get("/api/persons/", {"id_number": person.id_number}).status_code == 200
+
+
+def test_the_access_log_keeps_no_digits_of_an_id_number_searched():
+    from linli.people.selectors import search_logged
+
+    for said in ("7632", "763X", "763x", "36072419", "360724199001011234", "36072419900101123X"):
+        assert search_logged(said) == "****", said
+    assert search_logged(" 李明 ") == "李明"
+    assert search_logged("幸福路12号") == "幸福路12号"  # an address keeps its house number
