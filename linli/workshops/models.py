@@ -116,7 +116,7 @@ class Workshop(models.Model):
     policy. `division` is the site's community (the scope)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Running")
+        OPEN = "open", pgettext_lazy("workshop status", "Running")
         CLOSED = "closed", _("Closed")
 
     name = models.CharField(pgettext_lazy("of a place or organisation", "name"), max_length=100)

@@ -478,7 +478,7 @@ def record_add(*, by, worker: Worker, job: Job, date: dt.date, quantity, hours=N
         if standing.filter(quantity=quantity, entered_at__gt=since).exists():
             raise _invalid("quantity", _("The same record (%(job)s, %(qty)s on %(day)s) was entered %(min)s minutes "
                                          "ago or less; a duplicate is not recorded.") % {
-                "job": job.name, "qty": quantity.normalize(), "day": date, "min": rules.duplicate_minutes}, "duplicate")
+                "job": job.name, "qty": f"{quantity.normalize():f}", "day": date, "min": rules.duplicate_minutes}, "duplicate")
         if job.pay_kind == Job.PayKind.DAY:
             days = WorkRecord.objects.filter(worker=worker, date=date, job__pay_kind=Job.PayKind.DAY,
                                              reverses__isnull=True, reversed_by__isnull=True)
@@ -643,7 +643,7 @@ def pay_run_compute(*, by, workshop: Workshop, cycle: dt.date, deductions: dict 
                                 computed_by=by if getattr(by, "pk", None) else None, is_demo=is_demo)
     rows = []
     for worker_id, w in sorted(per_worker.items(), key=lambda kv: workers[kv[0]].person.name):
-        items = [{**i, "quantity": str(i["quantity"].normalize()), "amount": str(i["amount"].quantize(CENT))}
+        items = [{**i, "quantity": f"{i['quantity'].normalize():f}", "amount": str(i["amount"].quantize(CENT))}
                  for i in w["items"].values() if i["quantity"] != 0]
         gross = sum((Decimal(i["amount"]) for i in items), ZERO).quantize(CENT)
         d_items, d_total = _deductions(deductions.get(worker_id))
