@@ -1,0 +1,542 @@
+"""Pages of the employment-assistance workshops. Thin: reads through selectors and `visible_to`
+(out of scope = 404), writes through services (their errors shown under the field they name); every
+page showing workers' personal data writes an access-log row."""
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from linli.activities.views import xlsx_safe
+from linli.core.audit import audit_access
+from linli.core.forms import apply_errors
+from linli.core.masking import mask_phone
+from linli.core.models import AccessLog
+from linli.core.paging import page_of, search_text
+from linli.people import selectors as people_selectors
+from linli.people.models import Person
+
+from . import selectors, services, ui_services
+from .forms import ConcernForm, PaymentForm, PayRunForm, RecordForm, ReverseForm, SubsidyForm, WorkerForm
+from .models import Job, LedgerRow, PayRun, Review, SubsidyApplication, WorkRecord, Worker, Workshop
+
+A = AccessLog.Action
+WORKER = "workshops.Worker"
+LEDGER = "workshops.LedgerRow"
+WARN_DAYS = 30  # a contract or insurance policy ending within a month is shown as a warning
+
+
+def _errors(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _workshop(request, pk) -> Workshop:
+    ws = (Workshop.objects.visible_to(request.user).filter(pk=pk)
+          .select_related("operator", "site", "room", "division", "kind").first())
+    if ws is None:
+        raise Http404
+    return ws
+
+
+def _runs(request, ws) -> bool:
+    """Whether the user enters and confirms records here (community staff over it, or its managers)."""
+    return ui_services.can_run(request.user, ws)
+
+
+# Home ---------------------------------------------------------------------------------------------
+
+@login_required
+def home(request):
+    """Staff: the workshops they see (a page of them). A worker: their own pay slips first."""
+    user = request.user
+    mine = list(Worker.objects.filter(person__user=user).select_related("workshop"))
+    rows = Workshop.objects.visible_to(user).select_related("operator", "division", "kind").order_by(
+        "division__path", "name")
+    q = search_text(request)
+    if q:
+        rows = rows.filter(name__icontains=q)
+    page = page_of(request, rows)
+    return render(request, "workshops/home.html", {
+        "mine": mine, "page": page, "q": q, "is_county": ui_services.is_county(user)})
+
+
+# A workshop ---------------------------------------------------------------------------------------
+
+@login_required
+def workshop_detail(request, pk):
+    ws = _workshop(request, pk)
+    today = timezone.localdate()
+    soon = today + dt.timedelta(days=WARN_DAYS)
+    jobs = list(ws.jobs.filter(active=True).prefetch_related("rates"))
+    for job in jobs:
+        job.rate_now = next((r for r in job.rates.all() if r.in_force(today)), None)
+    return render(request, "workshops/workshop.html", {
+        "ws": ws, "today": today, "jobs": jobs, "runs": _runs(request, ws),
+        "status": ui_services.recognition(workshop=ws, day=today),
+        "review": Review.objects.filter(workshop=ws).first(),
+        "contract_warning": ws.contract_end is not None and ws.contract_end <= soon,
+        "contract_missing": ws.contract_end is None and ws.contract_start is None,
+        "insurance_warning": ws.insurance_expires is None or ws.insurance_expires <= soon,
+        "insurance_expired": ws.insurance_expires is not None and ws.insurance_expires < today,
+        "workers": ws.workers.filter(ended_on__isnull=True).count(),
+        "waiting": WorkRecord.objects.filter(worker__workshop=ws, status=WorkRecord.Status.SUBMITTED).count(),
+        "unpaid": PayRun.objects.filter(workshop=ws, paid_at__isnull=True).count(),
+    })
+
+
+@login_required
+def sign(request, pk):
+    """The public sign (公示牌) for printing: operator, products, hours, headcount, poor workers — the
+    counts only, no one's name."""
+    ws = _workshop(request, pk)
+    return render(request, "workshops/sign.html", {"ws": ws, "sign": ui_services.public_sign(workshop=ws)})
+
+
+# Workers ------------------------------------------------------------------------------------------
+
+@login_required
+def worker_list(request, pk):
+    ws = _workshop(request, pk)
+    rows = ws.workers.select_related("person").order_by("ended_on", "person__name", "pk")
+    page = page_of(request, rows)
+    workers = list(page)
+    poor = ui_services.poor_person_ids([w.person_id for w in workers])
+    for w in workers:
+        w.is_poor = w.person_id in poor
+    if workers:
+        audit_access(request=request, action=A.LIST, model=WORKER, object_ids=[w.pk for w in workers],
+                     fields=["name", "id_number_masked", "contract"])
+    return render(request, "workshops/workers.html", {"ws": ws, "page": page, "workers": workers,
+                                                      "runs": _runs(request, ws)})
+
+
+@login_required
+def worker_add(request, pk):
+    """Add a worker: find the person on the register (name or the last four ID digits), then the
+    contract and its scan. Whether they count as poor comes from the register, never from here."""
+    ws = _workshop(request, pk)
+    if not _runs(request, ws):
+        raise Http404
+    q = search_text(request)[:40]
+    person = None
+    chosen = request.POST.get("person") or request.GET.get("person")
+    if chosen:
+        person = Person.objects.visible_to(request.user).filter(pk=chosen if str(chosen).isdigit() else 0).first()
+        if person is None:
+            raise Http404
+    found = []
+    if q and person is None:
+        qs = Person.objects.visible_to(request.user).select_related("division")
+        found = (people_selectors.with_last4(qs, q) if people_selectors.is_last4(q)
+                 else list(qs.filter(name__icontains=q)[:20]))
+        audit_access(request=request, action=A.SEARCH, model="people.Person", object_ids=[p.pk for p in found],
+                     fields=["name", "id_number_masked"], query=q if not q.isdigit() else "****")
+    form = WorkerForm(request.POST or None, request.FILES or None,
+                      initial={"contract_start": timezone.localdate(), "started_on": timezone.localdate(),
+                               "contract_kind": Worker.ContractKind.WORK if ws.kind.home_based
+                               else Worker.ContractKind.LABOUR})
+    if request.method == "POST" and person is not None and form.is_valid():
+        try:
+            worker = ui_services.worker_add(by=request.user, workshop=ws, person=person, **form.cleaned_data)
+            messages.success(request, _("%(name)s is a worker of the workshop.") % {"name": person.name})
+            return redirect("workshops:worker_list", ws.pk)
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            apply_errors(form, exc, rename={"person": None})
+            worker = None
+    poor = ui_services.poor_person_ids([person.pk]) if person else set()
+    return render(request, "workshops/worker_add.html", {"ws": ws, "q": q, "found": found, "person": person,
+                                                         "form": form, "is_poor": person is not None and person.pk in poor})
+
+
+# Work records -------------------------------------------------------------------------------------
+
+def _record_form(request, ws, data=None):
+    workers = ws.workers.filter(ended_on__isnull=True).select_related("person").order_by("person__name")
+    jobs = ws.jobs.filter(active=True).order_by("name")
+    initial = {"date": timezone.localdate(), "worker": request.GET.get("worker") or None}
+    return RecordForm(data, workers=workers, jobs=jobs, initial=initial)
+
+
+@login_required
+def record_new(request, pk):
+    """A day's work on a phone: worker, job, quantity, day → confirm. A duplicate within the interval
+    and a day without a contract are refused under the field they concern."""
+    ws = _workshop(request, pk)
+    if not _runs(request, ws):
+        raise Http404
+    form = _record_form(request, ws, request.POST or None)
+    step = request.POST.get("step", "check")
+    if request.method == "POST" and step != "edit" and form.is_valid():
+        data = form.cleaned_data
+        if step == "confirm":
+            try:
+                record = ui_services.record_enter(by=request.user, worker=data["worker"], job=data["job"],
+                                                  date=data["date"], quantity=data["quantity"], hours=data["hours"])
+                messages.success(request, _("Recorded: %(name)s, %(job)s, %(q)s %(unit)s.") % {
+                    "name": data["worker"].person.name, "job": data["job"].name, "q": _n(record.quantity),
+                    "unit": data["job"].unit})
+                return redirect(f"{reverse('workshops:record_new', args=[ws.pk])}?worker={data['worker'].pk}")
+            except PermissionDenied:
+                raise Http404 from None
+            except ValidationError as exc:
+                apply_errors(form, exc, rename={"cycle": "date", "contract": "worker"})
+        else:
+            rate = next((r for r in data["job"].rates.all() if r.in_force(data["date"])), None)
+            return render(request, "workshops/record_confirm.html", {
+                "ws": ws, "form": form, "data": data, "rate": rate,
+                "amount": (rate.amount * data["quantity"]).quantize(Decimal("0.01")) if rate else None})
+    recent = (WorkRecord.objects.filter(worker__workshop=ws).select_related("worker__person", "job")
+              .order_by("-entered_at", "-pk")[:10])
+    return render(request, "workshops/record_new.html", {"ws": ws, "form": form, "recent": recent})
+
+
+def _n(value):
+    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
+
+
+@login_required
+def records(request, pk):
+    """The workshop's records: those awaiting confirmation (confirm many at once) and the latest,
+    each with a reversal button (a mistake is reversed, never deleted)."""
+    ws = _workshop(request, pk)
+    runs = _runs(request, ws)
+    if request.method == "POST":
+        if not runs:
+            raise Http404
+        return _records_post(request, ws)
+    base = WorkRecord.objects.filter(worker__workshop=ws).select_related("worker__person", "job", "reverses")
+    waiting = list(base.filter(status=WorkRecord.Status.SUBMITTED).order_by("date", "pk")[:100])
+    page = page_of(request, base.order_by("-date", "-entered_at", "-pk"))
+    shown = list(page)
+    reversed_ids = set(WorkRecord.objects.filter(reverses__in=[r.pk for r in shown]).values_list("reverses_id",
+                                                                                                   flat=True))
+    for r in shown:
+        r.was_reversed = r.pk in reversed_ids
+    people = {r.worker_id for r in waiting} | {r.worker_id for r in shown}
+    if people:
+        audit_access(request=request, action=A.LIST, model=WORKER, object_ids=sorted(people),
+                     fields=["name", "work_records"])
+    return render(request, "workshops/records.html", {"ws": ws, "waiting": waiting, "page": page, "rows": shown,
+                                                      "runs": runs, "reverse_form": ReverseForm()})
+
+
+def _records_post(request, ws):
+    here = reverse("workshops:records", args=[ws.pk])
+    if request.POST.get("reverse"):
+        record = WorkRecord.objects.filter(worker__workshop=ws, pk=request.POST["reverse"]
+                                           if request.POST["reverse"].isdigit() else 0).first()
+        if record is None:
+            raise Http404
+        form = ReverseForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Give the reason for the reversal."))
+            return redirect(here)
+        try:
+            ui_services.record_reverse(by=request.user, record=record, reason=form.cleaned_data["reason"])
+            messages.success(request, _("The record is reversed."))
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        return redirect(here)
+    ids = [i for i in request.POST.getlist("record") if i.isdigit()]
+    chosen = list(WorkRecord.objects.filter(worker__workshop=ws, pk__in=ids, status=WorkRecord.Status.SUBMITTED))
+    if not chosen:
+        messages.error(request, _("Choose the records to confirm."))
+        return redirect(here)
+    try:
+        n = ui_services.records_confirm(by=request.user, records=chosen)
+        messages.success(request, _("%(n)s records confirmed.") % {"n": n})
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    return redirect(here)
+
+
+# Pay runs -----------------------------------------------------------------------------------------
+
+@login_required
+def pay_runs(request, pk):
+    ws = _workshop(request, pk)
+    runs = _runs(request, ws)
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    form = PayRunForm(request.POST or None, initial={"cycle": last_month})
+    if request.method == "POST":
+        if not runs:
+            raise Http404
+        if form.is_valid():
+            try:
+                run = ui_services.pay_run_create(by=request.user, workshop=ws, cycle=form.cleaned_data["cycle"])
+                messages.success(request, _("The pay run is computed; check the rows and record the payments."))
+                return redirect("workshops:pay_run", run.pk)
+            except PermissionDenied:
+                raise Http404 from None
+            except ValidationError as exc:
+                apply_errors(form, exc)
+    page = page_of(request, PayRun.objects.filter(workshop=ws).order_by("-cycle"))
+    today = timezone.localdate()
+    for run in page:
+        run.overdue = run.paid_at is None and run.due_on < today
+    return render(request, "workshops/pay_runs.html", {"ws": ws, "form": form, "page": page, "runs": runs})
+
+
+def _pay_run(request, pk) -> PayRun:
+    run = PayRun.objects.visible_to(request.user).filter(pk=pk).select_related(
+        "workshop__operator", "workshop__division", "workshop__kind").first()
+    if run is None:
+        raise Http404
+    return run
+
+
+@login_required
+def pay_run_detail(request, pk):
+    """A pay run: the computed rows (the wage ledger, 工资支付台账, ID numbers masked), a payment
+    recorded per row with its proof, and the ledger as .xlsx (an audited export)."""
+    run = _pay_run(request, pk)
+    ws = run.workshop
+    runs = _runs(request, ws)
+    rows_qs = run.rows.select_related("worker__person").order_by("name", "pk")
+    if request.GET.get("format") == "xlsx":
+        rows = list(rows_qs)
+        audit_access(request=request, action=A.EXPORT, model=LEDGER, object_ids=[r.pk for r in rows],
+                     fields=["name", "id_number_masked", "phone", "pay"])
+        return _ledger_xlsx(run, rows)
+    form = None
+    if request.method == "POST":
+        if not runs:
+            raise Http404
+        row = run.rows.filter(pk=request.POST.get("row") if (request.POST.get("row") or "").isdigit() else 0).first()
+        if row is None:
+            raise Http404
+        form = PaymentForm(request.POST, request.FILES, prefix=f"r{row.pk}")
+        if form.is_valid():
+            try:
+                ui_services.ledger_row_pay(by=request.user, row=row, **form.cleaned_data)
+                messages.success(request, _("%(name)s: payment recorded.") % {"name": row.name})
+                return redirect("workshops:pay_run", run.pk)
+            except PermissionDenied:
+                raise Http404 from None
+            except ValidationError as exc:
+                apply_errors(form, exc, rename={"proof": None})
+        form.row_pk = row.pk
+    page = page_of(request, rows_qs, per_page=50)
+    rows = list(page)
+    today = timezone.localdate()
+    for row in rows:
+        row.phone_masked = mask_phone(row.phone)
+        row.form = form if form is not None and form.row_pk == row.pk else PaymentForm(
+            prefix=f"r{row.pk}", initial={"pay_date": today})
+    if rows:
+        audit_access(request=request, action=A.LIST, model=LEDGER, object_ids=[r.pk for r in rows],
+                     fields=["name", "id_number_masked", "phone", "pay"])
+    return render(request, "workshops/pay_run.html", {
+        "run": run, "ws": ws, "page": page, "rows": rows, "runs": runs,
+        "unpaid": run.rows.filter(pay_date__isnull=True).count(),
+        "overdue": run.paid_at is None and run.due_on < today})
+
+
+def _ledger_xlsx(run, rows):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = f"{run.cycle:%Y-%m}"
+    sheet.append([xlsx_safe(_("%(employer)s wage ledger (工资支付台账), %(cycle)s") % {
+        "employer": run.workshop.operator.name, "cycle": f"{run.cycle:%Y-%m}"})])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append([_("No."), _("employer"), _("pay cycle"), _("pay date"), _("name"), _("ID-card number"), _("contact"),
+                  _("days"), _("hours"), _("pieces"), _("gross pay items"), _("gross pay"), _("deduction items"),
+                  _("deductions"), _("net pay"), _("bank transfer reference"), _("worker's signature")])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for i, r in enumerate(rows, start=1):
+        sheet.append([i, xlsx_safe(r.employer), f"{r.cycle:%Y-%m}", r.pay_date.isoformat() if r.pay_date else "",
+                      xlsx_safe(r.name), r.id_number_masked, mask_phone(r.phone), float(r.days), float(r.hours),
+                      float(r.pieces), xlsx_safe(_items(r.items)), float(r.gross), xlsx_safe(_items(r.deduction_items)),
+                      float(r.deductions), float(r.net), xlsx_safe(r.transfer_ref),
+                      _("on file") if r.signature else ""])
+    sheet.append([])
+    sheet.append([_("gross pay"), float(run.gross)])
+    sheet.append([_("deductions"), float(run.deductions)])
+    sheet.append([_("net pay"), float(run.net)])
+    for col, width in zip("ABCDEFGHIJKLMNOPQ", (5, 18, 9, 11, 10, 20, 13, 6, 7, 8, 28, 9, 20, 9, 9, 18, 10),
+                          strict=True):
+        sheet.column_dimensions[col].width = width
+    buf = io.BytesIO()
+    wb.save(buf)
+    resp = HttpResponse(buf.getvalue(),
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = f'attachment; filename="wage-ledger-{run.workshop_id}-{run.cycle:%Y-%m}.xlsx"'
+    return resp
+
+
+def _items(items) -> str:
+    """A row's items (a list of {label, amount, …}) as one line: 缝纫 1,200件 × 0.5 = 600.00。"""
+    out = []
+    for item in items or []:
+        if isinstance(item, dict):
+            label = item.get("label") or item.get("job") or item.get("name") or ""
+            out.append(f"{label} {item.get('amount', '')}".strip())
+        else:
+            out.append(str(item))
+    return "；".join(out)
+
+
+# The worker's own pages ---------------------------------------------------------------------------
+
+@login_required
+def my_pay(request):
+    """A worker on their phone: their pay slips and their recent records; a concern to raise."""
+    mine = list(Worker.objects.filter(person__user=request.user).select_related("workshop", "person"))
+    if not mine:
+        return render(request, "workshops/my_pay.html", {"mine": [], "page": None})
+    page = page_of(request, LedgerRow.objects.filter(worker__in=mine).select_related("pay_run").order_by("-cycle", "-pk"),
+                   per_page=12)
+    recent = (WorkRecord.objects.filter(worker__in=mine).select_related("job", "worker__workshop")
+              .order_by("-date", "-pk")[:10])
+    return render(request, "workshops/my_pay.html", {"mine": mine, "page": page, "recent": recent})
+
+
+@login_required
+def my_slip(request, pk):
+    row = LedgerRow.objects.filter(pk=pk, worker__person__user=request.user).select_related(
+        "pay_run__workshop", "worker").first()
+    if row is None:
+        raise Http404
+    audit_access(request=request, action=A.VIEW, model=LEDGER, object_ids=[row.pk], fields=["own pay slip"])
+    return render(request, "workshops/my_slip.html", {"row": row, "items": row.items or [],
+                                                      "deduction_items": row.deduction_items or []})
+
+
+@login_required
+def my_concern(request):
+    """A worker raises a concern about their records or wages (a case in their community)."""
+    mine = Worker.objects.filter(person__user=request.user).select_related("workshop", "person").first()
+    if mine is None:
+        raise Http404
+    form = ConcernForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = ui_services.worker_concern(by=request.user, worker=mine,
+                                              description=form.cleaned_data["description"])
+            messages.success(request, _("Your concern is received (number %(n)s); the community will answer.")
+                             % {"n": case.pk})
+            return redirect("workshops:my_pay")
+        except ValidationError as exc:
+            apply_errors(form, exc)
+    return render(request, "workshops/my_concern.html", {"form": form, "worker": mine})
+
+
+# County office ------------------------------------------------------------------------------------
+
+@login_required
+def checks(request):
+    """The five checks for the county office, each with what it found (workshops, workers, cycles)."""
+    if not ui_services.is_county(request.user) and not Workshop.objects.visible_to(request.user).exists():
+        raise Http404
+    found = ui_services.checks(user=request.user)
+    ids = sorted({w for c in found for w in c.get("worker_ids", [])})
+    if ids:
+        audit_access(request=request, action=A.LIST, model=WORKER, object_ids=ids, fields=["name", "checks"])
+    return render(request, "workshops/checks.html", {"checks": found})
+
+
+@login_required
+def reviews(request, pk):
+    """The quarterly reviews of a workshop: record the last quarter's (正常运行 / 监测待处置 / 清理)."""
+    ws = _workshop(request, pk)
+    county = ui_services.is_county(request.user)
+    if request.method == "POST":
+        if not (county or _runs(request, ws)):
+            raise Http404
+        try:
+            review = ui_services.review_record(by=request.user, workshop=ws, note=request.POST.get("note", "")[:300])
+            messages.success(request, _("Review recorded: %(state)s.") % {"state": review.get_state_display()})
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        return redirect("workshops:reviews", ws.pk)
+    page = page_of(request, Review.objects.filter(workshop=ws).order_by("-quarter"))
+    return render(request, "workshops/reviews.html", {
+        "ws": ws, "page": page, "can_review": county or _runs(request, ws),
+        "status": ui_services.recognition(workshop=ws, day=timezone.localdate())})
+
+
+@login_required
+def subsidies(request, pk):
+    ws = _workshop(request, pk)
+    can = _runs(request, ws) or ui_services.is_county(request.user)
+    today = timezone.localdate()
+    form = SubsidyForm(request.POST or None, initial={"period_start": today.replace(month=1, day=1),
+                                                      "period_end": today})
+    if request.method == "POST":
+        if not can:
+            raise Http404
+        if form.is_valid():
+            try:
+                app = ui_services.subsidy_create(by=request.user, workshop=ws, **form.cleaned_data)
+                messages.success(request, _("The application is drafted with its evidence; check it, then submit."))
+                return redirect("workshops:subsidy", app.pk)
+            except PermissionDenied:
+                raise Http404 from None
+            except ValidationError as exc:
+                apply_errors(form, exc)
+    page = page_of(request, SubsidyApplication.objects.filter(workshop=ws).order_by("-created_at", "-pk"))
+    return render(request, "workshops/subsidies.html", {"ws": ws, "form": form, "page": page, "can": can})
+
+
+@login_required
+def subsidy_detail(request, pk):
+    """An application with its evidence: the roster of poor workers (《吸纳脱贫人口就业花名册》), the
+    wage ledger extract, the contracts; frozen once submitted."""
+    app = SubsidyApplication.objects.visible_to(request.user).filter(pk=pk).select_related(
+        "workshop__operator", "workshop__division").first()
+    if app is None:
+        raise Http404
+    can = _runs(request, app.workshop) or ui_services.is_county(request.user)
+    if request.method == "POST":
+        if not can:
+            raise Http404
+        try:
+            ui_services.subsidy_submit(by=request.user, application=app)
+            messages.success(request, _("The application is submitted and frozen."))
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        return redirect("workshops:subsidy", app.pk)
+    ids = [r.get("worker") for r in app.roster if isinstance(r, dict) and isinstance(r.get("worker"), int)]
+    audit_access(request=request, action=A.VIEW, model=WORKER, object_ids=ids, fields=["roster", "ledger", "contracts"])
+    return render(request, "workshops/subsidy.html", {
+        "app": app, "ws": app.workshop, "can": can and app.status == SubsidyApplication.Status.DRAFT,
+        "roster": app.roster, "ledger": app.ledger, "contracts": app.contracts})
+
+
+@login_required
+@require_POST
+def job_rate(request, pk):
+    """Add a job or a new rate for one (from a day on; the old rate ends the day before)."""
+    ws = _workshop(request, pk)
+    if not _runs(request, ws):
+        raise Http404
+    try:
+        ui_services.job_rate_set(by=request.user, workshop=ws, name=request.POST.get("name", ""),
+                                 pay_kind=request.POST.get("pay_kind", Job.PayKind.PIECE),
+                                 unit=request.POST.get("unit", ""), amount=request.POST.get("amount", ""),
+                                 valid_from=request.POST.get("valid_from", ""))
+        messages.success(request, _("Saved."))
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    return redirect("workshops:detail", ws.pk)
