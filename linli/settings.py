@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "linli.notifications",
     "linli.public",
     "linli.canteen",
+    "linli.workshops",
     "linli.jobs",
     "linli.demo",
 ]

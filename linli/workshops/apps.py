@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WorkshopsConfig(AppConfig):
+    name = "linli.workshops"
+    label = "workshops"
+    verbose_name = _("Employment-assistance workshops")
+
+    def ready(self):
+        from linli.core.stats import register_section
+        from linli.demo.generator import register_extension
+        from linli.workshops import demo, notices, selectors
+
+        register_section("workshops", selectors.figures)
+        register_extension(demo.extend)
+        notices.register()
