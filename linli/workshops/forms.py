@@ -6,6 +6,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.core.forms import DATE
 
@@ -51,7 +52,7 @@ class WorkerForm(forms.Form):
 class RecordForm(forms.Form):
     """A day's work on a phone: who, which job, how many, which day."""
 
-    worker = forms.ModelChoiceField(label=_("worker"), queryset=None, empty_label=None)
+    worker = forms.ModelChoiceField(label=pgettext_lazy("workshop", "worker"), queryset=None, empty_label=None)
     job = forms.ModelChoiceField(label=_("job or process"), queryset=None, empty_label=None)
     quantity = forms.DecimalField(label=_("quantity"), max_digits=9, decimal_places=2, min_value=0.01,
                                   max_value=100000, widget=forms.NumberInput(attrs={"inputmode": "decimal",
@@ -119,6 +120,7 @@ class SubsidyForm(forms.Form):
     kind = forms.ChoiceField(label=_("subsidy"), choices=())
     period_start = forms.DateField(label=_("from"), widget=DATE)
     period_end = forms.DateField(label=_("until"), widget=DATE)
+    amount = forms.DecimalField(label=_("amount applied for (yuan)"), max_digits=12, decimal_places=2, min_value=0)
 
     def __init__(self, *args, **kwargs):
         from .models import SubsidyApplication

@@ -25,9 +25,9 @@ from linli.core.paging import page_of, search_text
 from linli.people import selectors as people_selectors
 from linli.people.models import Person
 
-from . import selectors, services, ui_services
+from . import services, ui_services
 from .forms import ConcernForm, PaymentForm, PayRunForm, RecordForm, ReverseForm, SubsidyForm, WorkerForm
-from .models import Job, LedgerRow, PayRun, Review, SubsidyApplication, WorkRecord, Worker, Workshop
+from .models import LedgerRow, PayRun, Review, SubsidyApplication, Worker, WorkRecord, Workshop
 
 A = AccessLog.Action
 WORKER = "workshops.Worker"
@@ -49,7 +49,7 @@ def _workshop(request, pk) -> Workshop:
 
 def _runs(request, ws) -> bool:
     """Whether the user enters and confirms records here (community staff over it, or its managers)."""
-    return ui_services.can_run(request.user, ws)
+    return services.can_record(request.user, ws)
 
 
 # Home ---------------------------------------------------------------------------------------------
@@ -81,6 +81,7 @@ def workshop_detail(request, pk):
         job.rate_now = next((r for r in job.rates.all() if r.in_force(today)), None)
     return render(request, "workshops/workshop.html", {
         "ws": ws, "today": today, "jobs": jobs, "runs": _runs(request, ws),
+        "manage": services.can_manage(request.user, ws),
         "status": ui_services.recognition(workshop=ws, day=today),
         "review": Review.objects.filter(workshop=ws).first(),
         "contract_warning": ws.contract_end is not None and ws.contract_end <= soon,
@@ -146,14 +147,13 @@ def worker_add(request, pk):
                                else Worker.ContractKind.LABOUR})
     if request.method == "POST" and person is not None and form.is_valid():
         try:
-            worker = ui_services.worker_add(by=request.user, workshop=ws, person=person, **form.cleaned_data)
+            services.worker_add(by=request.user, workshop=ws, person=person, **form.cleaned_data)
             messages.success(request, _("%(name)s is a worker of the workshop.") % {"name": person.name})
             return redirect("workshops:worker_list", ws.pk)
         except PermissionDenied:
             raise Http404 from None
         except ValidationError as exc:
             apply_errors(form, exc, rename={"person": None})
-            worker = None
     poor = ui_services.poor_person_ids([person.pk]) if person else set()
     return render(request, "workshops/worker_add.html", {"ws": ws, "q": q, "found": found, "person": person,
                                                          "form": form, "is_poor": person is not None and person.pk in poor})
@@ -181,7 +181,7 @@ def record_new(request, pk):
         data = form.cleaned_data
         if step == "confirm":
             try:
-                record = ui_services.record_enter(by=request.user, worker=data["worker"], job=data["job"],
+                record = services.record_add(by=request.user, worker=data["worker"], job=data["job"],
                                                   date=data["date"], quantity=data["quantity"], hours=data["hours"])
                 messages.success(request, _("Recorded: %(name)s, %(job)s, %(q)s %(unit)s.") % {
                     "name": data["worker"].person.name, "job": data["job"].name, "q": _n(record.quantity),
@@ -243,7 +243,7 @@ def _records_post(request, ws):
             messages.error(request, _("Give the reason for the reversal."))
             return redirect(here)
         try:
-            ui_services.record_reverse(by=request.user, record=record, reason=form.cleaned_data["reason"])
+            services.record_reverse(by=request.user, record=record, reason=form.cleaned_data["reason"])
             messages.success(request, _("The record is reversed."))
         except ValidationError as exc:
             messages.error(request, _errors(exc))
@@ -254,7 +254,7 @@ def _records_post(request, ws):
         messages.error(request, _("Choose the records to confirm."))
         return redirect(here)
     try:
-        n = ui_services.records_confirm(by=request.user, records=chosen)
+        n = services.records_confirm(by=request.user, records=chosen)
         messages.success(request, _("%(n)s records confirmed.") % {"n": n})
     except ValidationError as exc:
         messages.error(request, _errors(exc))
@@ -266,7 +266,7 @@ def _records_post(request, ws):
 @login_required
 def pay_runs(request, pk):
     ws = _workshop(request, pk)
-    runs = _runs(request, ws)
+    runs = services.can_manage(request.user, ws)
     last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     form = PayRunForm(request.POST or None, initial={"cycle": last_month})
     if request.method == "POST":
@@ -274,7 +274,7 @@ def pay_runs(request, pk):
             raise Http404
         if form.is_valid():
             try:
-                run = ui_services.pay_run_create(by=request.user, workshop=ws, cycle=form.cleaned_data["cycle"])
+                run = services.pay_run_compute(by=request.user, workshop=ws, cycle=form.cleaned_data["cycle"])
                 messages.success(request, _("The pay run is computed; check the rows and record the payments."))
                 return redirect("workshops:pay_run", run.pk)
             except PermissionDenied:
@@ -319,7 +319,7 @@ def pay_run_detail(request, pk):
         form = PaymentForm(request.POST, request.FILES, prefix=f"r{row.pk}")
         if form.is_valid():
             try:
-                ui_services.ledger_row_pay(by=request.user, row=row, **form.cleaned_data)
+                services.ledger_row_pay(by=request.user, row=row, **form.cleaned_data)
                 messages.success(request, _("%(name)s: payment recorded.") % {"name": row.name})
                 return redirect("workshops:pay_run", run.pk)
             except PermissionDenied:
@@ -426,7 +426,7 @@ def my_concern(request):
     form = ConcernForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            case = ui_services.worker_concern(by=request.user, worker=mine,
+            case = services.worker_concern_raise(by=request.user, worker=mine,
                                               description=form.cleaned_data["description"])
             messages.success(request, _("Your concern is received (number %(n)s); the community will answer.")
                              % {"n": case.pk})
@@ -454,12 +454,14 @@ def checks(request):
 def reviews(request, pk):
     """The quarterly reviews of a workshop: record the last quarter's (正常运行 / 监测待处置 / 清理)."""
     ws = _workshop(request, pk)
-    county = ui_services.is_county(request.user)
+    can = services.can_manage(request.user, ws)
     if request.method == "POST":
-        if not (county or _runs(request, ws)):
+        if not can:
             raise Http404
         try:
-            review = ui_services.review_record(by=request.user, workshop=ws, note=request.POST.get("note", "")[:300])
+            quarter = services.add_months(services.quarter_start(timezone.localdate()), -3)
+            review = services.review_record(by=request.user, workshop=ws, quarter=quarter,
+                                            note=request.POST.get("note", "")[:300])
             messages.success(request, _("Review recorded: %(state)s.") % {"state": review.get_state_display()})
         except PermissionDenied:
             raise Http404 from None
@@ -468,14 +470,14 @@ def reviews(request, pk):
         return redirect("workshops:reviews", ws.pk)
     page = page_of(request, Review.objects.filter(workshop=ws).order_by("-quarter"))
     return render(request, "workshops/reviews.html", {
-        "ws": ws, "page": page, "can_review": county or _runs(request, ws),
+        "ws": ws, "page": page, "can_review": can, "review": Review.objects.filter(workshop=ws).first(),
         "status": ui_services.recognition(workshop=ws, day=timezone.localdate())})
 
 
 @login_required
 def subsidies(request, pk):
     ws = _workshop(request, pk)
-    can = _runs(request, ws) or ui_services.is_county(request.user)
+    can = services.can_manage(request.user, ws)
     today = timezone.localdate()
     form = SubsidyForm(request.POST or None, initial={"period_start": today.replace(month=1, day=1),
                                                       "period_end": today})
@@ -484,7 +486,7 @@ def subsidies(request, pk):
             raise Http404
         if form.is_valid():
             try:
-                app = ui_services.subsidy_create(by=request.user, workshop=ws, **form.cleaned_data)
+                app = services.subsidy_application_create(by=request.user, workshop=ws, **form.cleaned_data)
                 messages.success(request, _("The application is drafted with its evidence; check it, then submit."))
                 return redirect("workshops:subsidy", app.pk)
             except PermissionDenied:
@@ -503,12 +505,12 @@ def subsidy_detail(request, pk):
         "workshop__operator", "workshop__division").first()
     if app is None:
         raise Http404
-    can = _runs(request, app.workshop) or ui_services.is_county(request.user)
+    can = services.can_manage(request.user, app.workshop)
     if request.method == "POST":
         if not can:
             raise Http404
         try:
-            ui_services.subsidy_submit(by=request.user, application=app)
+            services.subsidy_application_submit(by=request.user, application=app)
             messages.success(request, _("The application is submitted and frozen."))
         except PermissionDenied:
             raise Http404 from None
@@ -527,13 +529,22 @@ def subsidy_detail(request, pk):
 def job_rate(request, pk):
     """Add a job or a new rate for one (from a day on; the old rate ends the day before)."""
     ws = _workshop(request, pk)
-    if not _runs(request, ws):
+    if not services.can_manage(request.user, ws):
         raise Http404
     try:
-        ui_services.job_rate_set(by=request.user, workshop=ws, name=request.POST.get("name", ""),
-                                 pay_kind=request.POST.get("pay_kind", Job.PayKind.PIECE),
-                                 unit=request.POST.get("unit", ""), amount=request.POST.get("amount", ""),
-                                 valid_from=request.POST.get("valid_from", ""))
+        amount = Decimal(request.POST.get("amount", "").strip() or "0")
+        valid_from = dt.date.fromisoformat(request.POST.get("valid_from", ""))
+    except (ArithmeticError, ValueError):
+        messages.error(request, _("Give the rate as a number and the day it starts."))
+        return redirect("workshops:detail", ws.pk)
+    name = request.POST.get("name", "").strip()
+    job = ws.jobs.filter(name=name).first()
+    try:
+        if job is None:
+            services.job_create(by=request.user, workshop=ws, name=name, pay_kind=request.POST.get("pay_kind", ""),
+                                rate=amount, valid_from=valid_from, unit=request.POST.get("unit", ""))
+        else:
+            services.rate_set(by=request.user, job=job, amount=amount, valid_from=valid_from)
         messages.success(request, _("Saved."))
     except PermissionDenied:
         raise Http404 from None
