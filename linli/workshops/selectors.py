@@ -1,2 +1,677 @@
+"""Reads for the employment-assistance workshops: scoped lists, the worker's own records and pay slips,
+the public sign, who counts as a poor worker, the recognition figures, the roster and ledger extracts,
+income per month and monitoring year, the households to visit, the county office's checks and the
+`workshops` figures. Every figure is computed from records."""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.core.masking import mask_phone
+
+from .models import (
+    POOR_TAG_CODES,
+    STAFF_ROLES,
+    ZERO,
+    Job,
+    LedgerRow,
+    PayRun,
+    Rate,
+    Review,
+    SubsidyApplication,
+    Worker,
+    WorkRecord,
+    Workshop,
+)
+from .rules import rules_for
+from .services import add_months, awaiting_records, gross_items, month_end, month_start, payable_records
+
+CENT = Decimal("0.01")
+
+
+# Scoped lists -------------------------------------------------------------------------------------
+
+def workshop_list(*, user):
+    """The workshops the user's grants show (staff), or that the user manages."""
+    return Workshop.objects.visible_to(user).select_related("division", "operator", "site", "kind")
+
+
+def workshop_get(*, user, pk: int) -> Workshop:
+    w = workshop_list(user=user).filter(pk=pk).first()
+    if w is None:
+        raise Http404
+    return w
+
+
+def workers_of(*, user, workshop: Workshop, current: bool | None = None, day: dt.date | None = None):
+    qs = Worker.objects.visible_to(user).filter(workshop=workshop).select_related("person")
+    if current is not None:
+        day = day or timezone.localdate()
+        now_q = Q(started_on__lte=day) & (Q(ended_on__isnull=True) | Q(ended_on__gte=day))
+        qs = qs.filter(now_q) if current else qs.exclude(now_q)
+    return qs
+
+
+def worker_get(*, user, pk: int) -> Worker:
+    w = Worker.objects.visible_to(user).select_related("person", "workshop__division", "workshop__operator").filter(
+        pk=pk).first()
+    if w is None:
+        raise Http404
+    return w
+
+
+def jobs_of(*, workshop: Workshop, active: bool = True):
+    qs = Job.objects.filter(workshop=workshop).prefetch_related("rates")
+    return qs.filter(active=True) if active else qs
+
+
+def records_of(*, user, workshop: Workshop, day: dt.date | None = None, worker: Worker | None = None):
+    qs = WorkRecord.objects.visible_to(user).filter(worker__workshop=workshop).select_related(
+        "worker__person", "job", "reverses")
+    if day is not None:
+        qs = qs.filter(date=day)
+    if worker is not None:
+        qs = qs.filter(worker=worker)
+    return qs
+
+
+def awaiting_of(*, user, workshop: Workshop):
+    """Workers' own entries awaiting the workshop's confirmation."""
+    return records_of(user=user, workshop=workshop).filter(status=WorkRecord.Status.SUBMITTED,
+                                                           reversed_by__isnull=True)
+
+
+def pay_runs_of(*, user, workshop: Workshop):
+    return PayRun.objects.visible_to(user).filter(workshop=workshop)
+
+
+def pay_run_get(*, user, pk: int) -> PayRun:
+    run = PayRun.objects.visible_to(user).select_related("workshop__division", "workshop__operator").filter(
+        pk=pk).first()
+    if run is None:
+        raise Http404
+    return run
+
+
+def ledger_rows(*, user, pay_run: PayRun):
+    return LedgerRow.objects.visible_to(user).filter(pay_run=pay_run).order_by("name", "pk")
+
+
+def unpaid_runs(*, user, today: dt.date | None = None):
+    """Pay runs not fully paid; `overdue` marks those past their due day."""
+    today = today or timezone.localdate()
+    return (PayRun.objects.visible_to(user).filter(paid_at__isnull=True).select_related("workshop")
+            .order_by("due_on"))
+
+
+# The worker's own ----------------------------------------------------------------------------------
+
+def my_jobs(*, user):
+    """The worker's own workshop jobs (a person may have worked at several)."""
+    if not getattr(user, "is_authenticated", False):
+        return Worker.objects.none()
+    return Worker.objects.filter(person__user=user).select_related("workshop", "person").order_by("-started_on")
+
+
+def my_records(*, user, since: dt.date | None = None):
+    qs = WorkRecord.objects.filter(worker__person__user=user).select_related("job", "worker__workshop")
+    return qs.filter(date__gte=since) if since else qs
+
+
+def pay_slips(*, user):
+    """The worker's own wage ledger rows, newest first (their pay slips)."""
+    if not getattr(user, "is_authenticated", False):
+        return LedgerRow.objects.none()
+    return (LedgerRow.objects.filter(worker__person__user=user).select_related("pay_run__workshop")
+            .order_by("-cycle", "-pk"))
+
+
+def pay_slip_get(*, user, pk: int) -> LedgerRow:
+    """One pay slip: the worker's own, or a row the user's grants show."""
+    row = (LedgerRow.objects.visible_to(user).select_related("pay_run__workshop__operator", "worker__person")
+           .filter(pk=pk).first())
+    if row is None:
+        raise Http404
+    return row
+
+
+# Who counts --------------------------------------------------------------------------------------
+
+def poor_person_ids(person_ids) -> set[int]:
+    """Of these persons, those who are 脱贫人口 / 监测对象 on the register: the care tag on the person,
+    or on a member of their current household (the register may tag the household's head only)."""
+    from linli.people.models import Membership, Person
+
+    person_ids = set(person_ids)
+    if not person_ids:
+        return set()
+    tagged = set(Person.objects.filter(pk__in=person_ids, care_tags__code__in=POOR_TAG_CODES)
+                 .values_list("pk", flat=True))
+    rest = person_ids - tagged
+    if rest:
+        homes = dict(Membership.objects.filter(person_id__in=rest, end_date__isnull=True)
+                     .values_list("person_id", "household_id"))
+        tagged_homes = set(Membership.objects.filter(household_id__in=set(homes.values()), end_date__isnull=True,
+                                                     person__care_tags__code__in=POOR_TAG_CODES)
+                           .values_list("household_id", flat=True))
+        tagged |= {p for p, h in homes.items() if h in tagged_homes}
+    return tagged
+
+
+def poor_tags_of(person_ids) -> dict[int, list[str]]:
+    """The poor tags' names per person (their own tags; a household's shown as the household's)."""
+    from linli.people.models import Person
+
+    out: dict[int, list[str]] = defaultdict(list)
+    for pid, name in (Person.objects.filter(pk__in=set(person_ids), care_tags__code__in=POOR_TAG_CODES)
+                      .values_list("pk", "care_tags__name")):
+        out[pid].append(name)
+    return out
+
+
+def _span_days(w: Worker, first: dt.date | None, last: dt.date) -> int:
+    start = max(w.started_on, first) if first else w.started_on
+    end = min(w.ended_on or last, last)
+    return max((end - start).days + 1, 0)
+
+
+def _months_between(start: dt.date, end: dt.date) -> int:
+    """Whole months from `start` to `end` (3 months from 15 Jan is 15 Apr)."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months - (1 if end.day < start.day else 0)
+
+
+def incomes(*, worker_ids, first: dt.date, last: dt.date) -> dict[int, Decimal]:
+    """Gross pay per worker from the wage ledger rows of the cycles in [first, last]."""
+    rows = (LedgerRow.objects.filter(worker_id__in=list(worker_ids), cycle__gte=month_start(first), cycle__lte=last)
+            .values("worker_id").annotate(s=Sum("gross")))
+    return {r["worker_id"]: r["s"] or ZERO for r in rows}
+
+
+@dataclass
+class Criterion:
+    code: str
+    label: str
+    figure: str
+    required: str
+    met: bool
+
+
+@dataclass
+class Recognition:
+    as_of: dt.date
+    headcount: int
+    poor_workers: int
+    poor_counted: int
+    stable_poor_workers: int
+    stable_workers: int
+    average_monthly_wage: Decimal
+    insurance_valid: bool
+    criteria: list[Criterion] = field(default_factory=list)
+    counted_worker_ids: list[int] = field(default_factory=list)
+
+    @property
+    def met(self) -> bool:
+        return all(c.met for c in self.criteria)
+
+    @property
+    def shortfalls(self) -> list[Criterion]:
+        return [c for c in self.criteria if not c.met]
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["as_of"] = self.as_of.isoformat()
+        d["average_monthly_wage"] = str(self.average_monthly_wage)
+        d["met"] = self.met
+        return d
+
+
+def _workshop_workers(workshop_ids, as_of: dt.date) -> list[Worker]:
+    return list(Worker.objects.filter(workshop_id__in=list(workshop_ids), started_on__lte=as_of)
+                .select_related("person").order_by("workshop_id", "person_id", "started_on"))
+
+
+def recognition(*, workshop: Workshop, as_of: dt.date | None = None, _workers=None, _poor=None,
+                _income=None) -> Recognition:
+    """The workshop's recognition figures on `as_of`, from records: its current headcount; the poor
+    workers at work (a care tag on the register); those who count — cumulative days at the workshop
+    ≥ the rule's days, or gross pay in the 12 months to `as_of` ≥ the rule's income; the stable ones
+    (at work without a break for ≥ the rule's months); the average monthly wage (the ledger rows of the
+    12 months); insurance in force at the rule's premium. Each criterion says met or not, with its
+    figure and what is required."""
+    as_of = as_of or timezone.localdate()
+    rules = rules_for(workshop.division, as_of)
+    workers = _workers if _workers is not None else _workshop_workers([workshop.pk], as_of)
+    workers = [w for w in workers if w.workshop_id == workshop.pk]
+    current = [w for w in workers if w.ended_on is None or w.ended_on >= as_of]
+    poor = _poor if _poor is not None else poor_person_ids({w.person_id for w in workers})
+    year_first = add_months(month_start(as_of), -11)
+    income = _income if _income is not None else incomes(worker_ids=[w.pk for w in workers], first=year_first,
+                                                         last=as_of)
+    days_by_person: dict[int, int] = defaultdict(int)
+    income_by_person: dict[int, Decimal] = defaultdict(Decimal)
+    for w in workers:
+        days_by_person[w.person_id] += _span_days(w, None, as_of)
+        income_by_person[w.person_id] += income.get(w.pk, ZERO)
+    poor_current = [w for w in current if w.person_id in poor]
+    counted = [w for w in poor_current if days_by_person[w.person_id] >= rules.count_after_days
+               or income_by_person[w.person_id] >= rules.count_after_income]
+    stable = [w for w in current if _months_between(w.started_on, as_of) >= rules.stable_months]
+    stable_poor = [w for w in stable if w.person_id in poor]
+    rows = LedgerRow.objects.filter(pay_run__workshop=workshop, cycle__gte=year_first, cycle__lte=as_of)
+    agg = rows.aggregate(s=Sum("gross"), n=Count("pk"))
+    average = (agg["s"] / agg["n"]).quantize(CENT) if agg["n"] else ZERO
+    ins_date_ok = workshop.insurance_expires is not None and workshop.insurance_expires >= as_of \
+        and bool(workshop.insurance_policy)
+    ins_amount_ok = workshop.insurance_per_worker_month >= rules.insurance_min_per_worker_month
+    contract_ok = workshop.contract_start is not None and workshop.contract_start <= as_of and (
+        workshop.contract_end is None or workshop.contract_end >= as_of)
+    criteria = [
+        Criterion("poor_workers", _("Poor workers who count"), str(len(counted)), f"≥ {rules.min_poor_workers}",
+                  len(counted) >= rules.min_poor_workers),
+        Criterion("insurance_in_force", _("Accident insurance in force"),
+                  workshop.insurance_expires.isoformat() if workshop.insurance_expires else "—",
+                  f"≥ {as_of.isoformat()}", ins_date_ok),
+        Criterion("insurance_premium", _("Insurance premium per worker per month (yuan)"),
+                  str(workshop.insurance_per_worker_month), f"≥ {rules.insurance_min_per_worker_month}", ins_amount_ok),
+        Criterion("community_contract", _("Contract with the community in force"),
+                  workshop.contract_end.isoformat() if workshop.contract_end else (
+                      "—" if workshop.contract_start is None else _("open-ended")),
+                  f"≥ {as_of.isoformat()}", contract_ok),
+        Criterion("running", _("Workshop running"), workshop.get_status_display(), _("Running"),
+                  workshop.status == Workshop.Status.OPEN),
+    ]
+    return Recognition(as_of=as_of, headcount=len(current), poor_workers=len(poor_current),
+                       poor_counted=len(counted), stable_poor_workers=len(stable_poor), stable_workers=len(stable),
+                       average_monthly_wage=average, insurance_valid=ins_date_ok and ins_amount_ok,
+                       criteria=criteria, counted_worker_ids=[w.pk for w in counted])
+
+
+def review_state(*, workshop: Workshop) -> Review | None:
+    """The workshop's latest quarterly review (its state: normal, monitoring with its grace, cleared)."""
+    return workshop.reviews.order_by("-quarter").first()
+
+
+# Public sign, roster and ledger extracts ----------------------------------------------------------
+
+def public_sign(*, workshop: Workshop, as_of: dt.date | None = None) -> dict:
+    """The public sign (公示牌) for printing: operator and licence code, products, hours, headcount and
+    poor workers at work, contact, and the community's staff to call about wages."""
+    as_of = as_of or timezone.localdate()
+    rec = recognition(workshop=workshop, as_of=as_of)
+    review = review_state(workshop=workshop)
+    return {
+        "name": workshop.name, "operator": workshop.operator.name, "credit_code": workshop.credit_code,
+        "kind": str(workshop.kind), "products": workshop.products, "hours": workshop.hours,
+        "site": workshop.site.name, "room": workshop.room.name if workshop.room_id else "",
+        "opened_on": workshop.opened_on, "headcount": rec.headcount, "poor_workers": rec.poor_workers,
+        "stable_poor_workers": rec.stable_poor_workers, "contact_name": workshop.contact_name,
+        "contact_phone": workshop.contact_phone, "community": workshop.division.name,
+        "insurance_policy": workshop.insurance_policy, "insurance_expires": workshop.insurance_expires,
+        "review_state": review.get_state_display() if review else "", "as_of": as_of,
+    }
+
+
+def poor_roster(*, workshop: Workshop, first: dt.date, last: dt.date) -> list[dict]:
+    """《吸纳脱贫人口就业花名册》: the poor workers at the workshop at some time in [first, last], with
+    masked ID number, sex, age, tag, household address, contract, dates, days there and gross pay in
+    the period, and whether they count and are stable at `last`."""
+    from linli.people.models import Membership
+
+    workers = [w for w in Worker.objects.filter(workshop=workshop, started_on__lte=last)
+               .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=first)).select_related("person")
+               .order_by("person__name", "started_on")]
+    poor = poor_person_ids({w.person_id for w in workers})
+    workers = [w for w in workers if w.person_id in poor]
+    tags = poor_tags_of(poor)
+    homes = {m.person_id: m.household for m in Membership.objects.filter(
+        person_id__in=poor, end_date__isnull=True).select_related("household")}
+    income = incomes(worker_ids=[w.pk for w in workers], first=first, last=last)
+    rec = recognition(workshop=workshop, as_of=last)
+    counted = set(rec.counted_worker_ids)
+    rules = rules_for(workshop.division, last)
+    out = []
+    for w in workers:
+        p = w.person
+        home = homes.get(p.pk)
+        out.append({
+            "worker_id": w.pk, "name": p.name, "id_number_masked": p.id_number_masked, "sex": p.get_sex_display(),
+            "age": p.age, "tags": tags.get(p.pk) or [_("household member tagged")],
+            "address": home.address if home else "", "phone": mask_phone(p.phone),
+            "contract_kind": w.get_contract_kind_display(), "contract_from": w.contract_start.isoformat(),
+            "contract_until": w.contract_end.isoformat() if w.contract_end else "",
+            "started_on": w.started_on.isoformat(), "ended_on": w.ended_on.isoformat() if w.ended_on else "",
+            "days": _span_days(w, first, last), "income": str(income.get(w.pk, ZERO)),
+            "counts": w.pk in counted,
+            "stable": (w.ended_on is None or w.ended_on >= last)
+            and _months_between(w.started_on, last) >= rules.stable_months,
+        })
+    return out
+
+
+def ledger_extract(*, workshop: Workshop, first: dt.date, last: dt.date, worker_ids=None) -> list[dict]:
+    """The wage ledger rows of the workshop's cycles in [first, last] (ID numbers masked)."""
+    rows = LedgerRow.objects.filter(pay_run__workshop=workshop, cycle__gte=month_start(first), cycle__lte=last)
+    if worker_ids is not None:
+        rows = rows.filter(worker_id__in=list(worker_ids))
+    return [{"row_id": r.pk, "worker_id": r.worker_id, "cycle": f"{r.cycle:%Y-%m}", "employer": r.employer,
+             "name": r.name, "id_number_masked": r.id_number_masked, "phone": mask_phone(r.phone),
+             "days": str(r.days), "hours": str(r.hours), "pieces": str(r.pieces), "items": r.items,
+             "gross": str(r.gross), "deductions": str(r.deductions), "deduction_items": r.deduction_items,
+             "net": str(r.net), "pay_date": r.pay_date.isoformat() if r.pay_date else "",
+             "proof": r.transfer_ref or (_("signature") if r.signature else "")}
+            for r in rows.order_by("cycle", "name", "pk")]
+
+
+# Income and relapse monitoring --------------------------------------------------------------------
+
+def monitoring_year(day: dt.date, start_month: int | None = None) -> tuple[dt.date, dt.date]:
+    """The monitoring year holding `day` (October–September by default, a rule)."""
+    start_month = start_month or rules_for(None, day).year_start_month
+    year = day.year if day.month >= start_month else day.year - 1
+    first = dt.date(year, start_month, 1)
+    return first, add_months(first, 12) - dt.timedelta(days=1)
+
+
+def person_income(*, person, as_of: dt.date | None = None) -> dict:
+    """A person's workshop income: gross per month of the monitoring year holding `as_of`, the year's
+    total, and the previous year's — beside the household's other monitoring facts."""
+    as_of = as_of or timezone.localdate()
+    first, last = monitoring_year(as_of, rules_for(person.division, as_of).year_start_month)
+    rows = LedgerRow.objects.filter(worker__person=person, cycle__gte=add_months(first, -12), cycle__lte=last)
+    by_month: dict[dt.date, Decimal] = defaultdict(Decimal)
+    for cycle, gross in rows.values_list("cycle", "gross"):
+        by_month[cycle] += gross
+    months = [(add_months(first, i), by_month.get(add_months(first, i), ZERO)) for i in range(12)]
+    previous = sum((v for k, v in by_month.items() if k < first), ZERO)
+    return {"year_first": first, "year_last": last, "months": months,
+            "year_total": sum((v for _k, v in months), ZERO), "previous_year_total": previous}
+
+
+def household_income(*, household, as_of: dt.date | None = None) -> dict:
+    """The household's workshop income per month of the monitoring year (its current members)."""
+    as_of = as_of or timezone.localdate()
+    first, last = monitoring_year(as_of, rules_for(household.division, as_of).year_start_month)
+    members = household.memberships.filter(end_date__isnull=True).values("person_id")
+    rows = LedgerRow.objects.filter(worker__person_id__in=members, cycle__gte=first, cycle__lte=last)
+    by_month: dict[dt.date, Decimal] = defaultdict(Decimal)
+    for cycle, gross in rows.values_list("cycle", "gross"):
+        by_month[cycle] += gross
+    months = [(add_months(first, i), by_month.get(add_months(first, i), ZERO)) for i in range(12)]
+    return {"year_first": first, "year_last": last, "months": months,
+            "year_total": sum((v for _k, v in months), ZERO)}
+
+
+@dataclass
+class Watch:
+    """A household for the grid worker's next visit, and why."""
+    household_id: int
+    address: str
+    division_id: int
+    reason: str  # "income_drop" | "stopped_work"
+    text: str
+    person_names: list[str]
+
+
+def relapse_watch(*, division=None, user=None, today: dt.date | None = None) -> list[Watch]:
+    """Households (of `division`'s subtree, or those the user's grants show) whose workshop income in the
+    last finished month fell by at least the rule's share below the average of the months before, or a
+    member of which stopped working at a workshop since the start of last month without starting
+    again. For the grid worker's visit list (grids calls this)."""
+    from linli.people.models import Household, Membership
+
+    today = today or timezone.localdate()
+    rules = rules_for(division, today)
+    last_cycle = add_months(month_start(today), -1)
+    first_cycle = add_months(last_cycle, -rules.drop_lookback_months)
+    households = Household.objects.all()
+    if division is not None:
+        households = households.filter(division__path__startswith=division.path)
+    if user is not None:
+        households = households & Household.objects.visible_to(user)
+    workers = Worker.objects.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=first_cycle))
+    person_ids = set(workers.values_list("person_id", flat=True))
+    if not person_ids:
+        return []
+    homes = dict(Membership.objects.filter(person_id__in=person_ids, end_date__isnull=True,
+                                           household__in=households).values_list("person_id", "household_id"))
+    if not homes:
+        return []
+    by_home: dict[int, dict[dt.date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for pid, cycle, gross in (LedgerRow.objects.filter(worker__person_id__in=list(homes), cycle__gte=first_cycle,
+                                                       cycle__lte=last_cycle)
+                              .values_list("worker__person_id", "cycle", "gross")):
+        by_home[homes[pid]][cycle] += gross
+    out: dict[tuple[int, str], Watch] = {}
+    info = {h.pk: h for h in Household.objects.filter(pk__in=set(homes.values()))}
+    names = defaultdict(list)
+    from linli.people.models import Person
+
+    for pid, name in Person.objects.filter(pk__in=list(homes)).values_list("pk", "name"):
+        names[homes[pid]].append(name)
+    share = Decimal(rules.sharp_drop_share)
+    for hid, months in by_home.items():
+        before = [months.get(add_months(first_cycle, i), ZERO) for i in range(rules.drop_lookback_months)]
+        average = sum(before, ZERO) / len(before)
+        latest = months.get(last_cycle, ZERO)
+        if average > 0 and latest <= average * (1 - share):
+            h = info[hid]
+            out[(hid, "income_drop")] = Watch(hid, h.address, h.division_id, "income_drop", _(
+                "Workshop income %(latest)s yuan in %(month)s, against %(avg)s yuan a month before.") % {
+                "latest": latest.quantize(CENT), "month": f"{last_cycle:%Y-%m}", "avg": average.quantize(CENT)},
+                names[hid])
+    still = set(Worker.objects.filter(person_id__in=list(homes), ended_on__isnull=True).values_list("person_id", flat=True))
+    for w in (Worker.objects.filter(person_id__in=list(homes), ended_on__gte=last_cycle, ended_on__lte=today)
+              .exclude(person_id__in=still).select_related("person", "workshop")):
+        hid = homes[w.person_id]
+        h = info[hid]
+        out.setdefault((hid, "stopped_work"), Watch(hid, h.address, h.division_id, "stopped_work", _(
+            "%(name)s stopped working at %(workshop)s on %(day)s.") % {
+            "name": w.person.name, "workshop": w.workshop.name, "day": w.ended_on}, [w.person.name]))
+    return sorted(out.values(), key=lambda x: (x.address, x.reason))
+
+
+# The county office's checks -----------------------------------------------------------------------
+
+@dataclass
+class Finding:
+    code: str
+    workshop_id: int | None
+    text: str
+
+
+def _scoped(model, user):
+    return model.objects.all() if user is None else model.objects.visible_to(user, roles=STAFF_ROLES)
+
+
+def check_double_counted(*, user=None) -> list[Finding]:
+    """A poor worker at two workshops in overlapping periods (each workshop would count them)."""
+    workers = list(_scoped(Worker, user).select_related("person", "workshop").order_by("person_id", "started_on"))
+    poor = poor_person_ids({w.person_id for w in workers})
+    by_person = defaultdict(list)
+    for w in workers:
+        if w.person_id in poor:
+            by_person[w.person_id].append(w)
+    out = []
+    far = dt.date.max
+    for rows in by_person.values():
+        for i, a in enumerate(rows):
+            for b in rows[i + 1:]:
+                if a.workshop_id == b.workshop_id:
+                    continue
+                start, end = max(a.started_on, b.started_on), min(a.ended_on or far, b.ended_on or far)
+                if start <= end:
+                    out.append(Finding("double_counted", b.workshop_id, _(
+                        "%(name)s works at %(a)s and at %(b)s at the same time (from %(start)s).") % {
+                        "name": a.person.name, "a": a.workshop.name, "b": b.workshop.name, "start": start}))
+    return out
+
+
+def check_wages_below_pieces(*, user=None, since: dt.date | None = None) -> list[Finding]:
+    """A wage ledger row whose gross is below what the cycle's confirmed records are worth at their
+    rates (a record confirmed or a row changed after the run; or a worker left out of the run)."""
+    since = since or add_months(month_start(timezone.localdate()), -12)
+    out = []
+    runs = _scoped(PayRun, user).filter(cycle__gte=since).select_related("workshop")
+    for run in runs:
+        records = list(payable_records(workshop_id=run.workshop_id, cycle=run.cycle).select_related("job"))
+        if not records:
+            continue
+        rates = defaultdict(list)
+        for r in Rate.objects.filter(job__workshop_id=run.workshop_id):
+            rates[r.job_id].append(r)
+        try:
+            worth = gross_items(records, rates)
+        except Exception:  # a rate missing: the run could not be recomputed, say so
+            out.append(Finding("wages_below_pieces", run.workshop_id, _("%(run)s cannot be recomputed: a rate is "
+                                                                        "missing.") % {"run": run}))
+            continue
+        paid = dict(LedgerRow.objects.filter(pay_run=run).values_list("worker_id", "gross"))
+        names = dict(Worker.objects.filter(pk__in=list(worth)).values_list("pk", "person__name"))
+        for worker_id, w in worth.items():
+            value = sum((i["amount"] for i in w["items"].values()), ZERO).quantize(CENT)
+            got = paid.get(worker_id, ZERO)
+            if got < value:
+                out.append(Finding("wages_below_pieces", run.workshop_id, _(
+                    "%(name)s, %(workshop)s %(month)s: wage %(got)s yuan, confirmed work worth %(value)s yuan.") % {
+                    "name": names.get(worker_id, "?"), "workshop": run.workshop.name, "month": f"{run.cycle:%Y-%m}",
+                    "got": got, "value": value}))
+    return out
+
+
+def check_no_pay(*, user=None, since: dt.date | None = None) -> list[Finding]:
+    """A worker at work through a whole paid cycle with no wage in its pay run (a name on the roster
+    that is paid nothing is the hollow shell the audits found)."""
+    since = since or add_months(month_start(timezone.localdate()), -12)
+    out = []
+    runs = list(_scoped(PayRun, user).filter(cycle__gte=since).select_related("workshop"))
+    paid = set(LedgerRow.objects.filter(pay_run__in=runs, gross__gt=0).values_list("pay_run_id", "worker_id"))
+    workers = defaultdict(list)
+    for w in Worker.objects.filter(workshop_id__in={r.workshop_id for r in runs}).select_related("person"):
+        workers[w.workshop_id].append(w)
+    for run in runs:
+        for w in workers[run.workshop_id]:
+            if w.started_on <= run.cycle and (w.ended_on is None or w.ended_on >= run.cycle_end) \
+                    and (run.pk, w.pk) not in paid:
+                out.append(Finding("no_pay", run.workshop_id, _(
+                    "%(name)s was at work at %(workshop)s all of %(month)s and has no wage recorded.") % {
+                    "name": w.person.name, "workshop": run.workshop.name, "month": f"{run.cycle:%Y-%m}"}))
+    return out
+
+
+def check_idle_workshops(*, user=None, today: dt.date | None = None, months: int = 12) -> list[Finding]:
+    """A running workshop with no confirmed production record in a whole month (the last `months`
+    finished months since it opened)."""
+    today = today or timezone.localdate()
+    this = month_start(today)
+    out = []
+    workshops = list(_scoped(Workshop, user).filter(status=Workshop.Status.OPEN))
+    active = set(WorkRecord.objects.filter(worker__workshop__in=workshops, status=WorkRecord.Status.CONFIRMED,
+                                           reverses__isnull=True, reversed_by__isnull=True,
+                                           date__gte=add_months(this, -months), date__lt=this)
+                 .values_list("worker__workshop_id", "cycle").distinct())
+    for w in workshops:
+        for i in range(months, 0, -1):
+            cycle = add_months(this, -i)
+            if cycle < month_start(w.opened_on) or (cycle == month_start(w.opened_on) and w.opened_on.day > 1):
+                continue
+            if (w.pk, cycle) not in active:
+                out.append(Finding("idle_workshop", w.pk, _("%(workshop)s recorded no production in %(month)s.") % {
+                    "workshop": w.name, "month": f"{cycle:%Y-%m}"}))
+    return out
+
+
+def check_subsidies_for_leavers(*, user=None) -> list[Finding]:
+    """A subsidy application (submitted) claiming for workers who had left before its period ended."""
+    out = []
+    apps = _scoped(SubsidyApplication, user).filter(status=SubsidyApplication.Status.SUBMITTED).select_related(
+        "workshop")
+    for app in apps:
+        ids = {r["worker_id"] for r in app.roster} | set(app.workers.values_list("pk", flat=True))
+        for w in Worker.objects.filter(pk__in=ids, ended_on__lt=app.period_end).select_related("person"):
+            out.append(Finding("subsidy_for_leaver", app.workshop_id, _(
+                "%(kind)s of %(workshop)s (%(start)s–%(end)s) claims for %(name)s, who left on %(left)s.") % {
+                "kind": app.get_kind_display(), "workshop": app.workshop.name, "start": app.period_start,
+                "end": app.period_end, "name": w.person.name, "left": w.ended_on}))
+    return out
+
+
+CHECKS = {
+    "double_counted": check_double_counted,
+    "wages_below_pieces": check_wages_below_pieces,
+    "no_pay": check_no_pay,
+    "idle_workshops": check_idle_workshops,
+    "subsidies_for_leavers": check_subsidies_for_leavers,
+}
+
+
+def county_checks(*, user=None) -> dict[str, list[Finding]]:
+    """Every check for the county office, by name (CHECKS), over what the user's grants show."""
+    return {name: fn(user=user) for name, fn in CHECKS.items()}
+
+
+# Figures ------------------------------------------------------------------------------------------
+
 def figures(user=None) -> dict:
-    return {}
+    """The `workshops` section of `linli stats --json`: from records only."""
+    from linli.accounts.models import Role
+
+    def scoped(model):
+        return model.objects.all() if user is None else model.objects.visible_to(user, roles=Role.Kind.values)
+
+    today = timezone.localdate()
+    workshops = list(scoped(Workshop).filter(status=Workshop.Status.OPEN).select_related("division"))
+    ids = [w.pk for w in workshops]
+    workers = _workshop_workers(ids, today)
+    poor = poor_person_ids({w.person_id for w in workers})
+    year_first = add_months(month_start(today), -11)
+    income = incomes(worker_ids=[w.pk for w in workers], first=year_first, last=today)
+    recognised, current, poor_now, stable_poor = 0, set(), set(), set()
+    for w in workshops:
+        rec = recognition(workshop=w, as_of=today, _workers=workers, _poor=poor, _income=income)
+        recognised += rec.met
+    for w in workers:
+        if w.ended_on is None or w.ended_on >= today:
+            current.add(w.person_id)
+            if w.person_id in poor:
+                poor_now.add(w.person_id)
+                rules = rules_for(None, today)
+                if _months_between(w.started_on, today) >= rules.stable_months:
+                    stable_poor.add(w.person_id)
+    rows = LedgerRow.objects.filter(pay_run__workshop_id__in=ids)
+    paid = rows.filter(pay_date__gt=today - dt.timedelta(days=365), pay_date__lte=today).aggregate(s=Sum("net"))["s"]
+    year = rows.filter(cycle__gte=year_first, cycle__lte=today).aggregate(s=Sum("gross"), n=Count("pk"))
+    return {
+        "workshops": len(ids),
+        "recognised": recognised,
+        "workers": len(current),
+        "poor_workers": len(poor_now),
+        "stable_poor_workers": len(stable_poor),
+        "wages_paid_last_12_months": float(paid or 0),
+        "average_monthly_wage": round(float(year["s"] / year["n"]), 2) if year["n"] else 0.0,
+        "unpaid_pay_runs": PayRun.objects.filter(workshop_id__in=ids, paid_at__isnull=True).count(),
+    }
+
+
+def workshop_overview(*, workshop: Workshop, today: dt.date | None = None) -> dict:
+    """What a workshop's page shows at the top: recognition, review, unpaid runs, awaiting records,
+    the last month's production."""
+    today = today or timezone.localdate()
+    last = add_months(month_start(today), -1)
+    produced = (WorkRecord.objects.filter(worker__workshop=workshop, cycle=last, status=WorkRecord.Status.CONFIRMED)
+                .values("job__name", "job__unit").annotate(q=Sum("quantity")).order_by("job__name"))
+    return {
+        "recognition": recognition(workshop=workshop, as_of=today),
+        "review": review_state(workshop=workshop),
+        "unpaid_runs": workshop.pay_runs.filter(paid_at__isnull=True).count(),
+        "overdue_runs": workshop.pay_runs.filter(paid_at__isnull=True, due_on__lt=today).count(),
+        "awaiting": awaiting_records(workshop_id=workshop.pk, cycle=month_start(today)).count()
+        + awaiting_records(workshop_id=workshop.pk, cycle=last).count(),
+        "last_month": last, "last_month_end": month_end(last), "produced": list(produced),
+    }
