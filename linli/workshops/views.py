@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from linli.activities.views import xlsx_safe
@@ -22,12 +23,13 @@ from linli.core.forms import apply_errors
 from linli.core.masking import mask_phone
 from linli.core.models import AccessLog
 from linli.core.paging import page_of, search_text
+from linli.core.scoping import role_kinds
 from linli.people import selectors as people_selectors
 from linli.people.models import Person
 
-from . import services, ui_services
+from . import selectors, services
 from .forms import ConcernForm, PaymentForm, PayRunForm, RecordForm, ReverseForm, SubsidyForm, WorkerForm
-from .models import LedgerRow, PayRun, Review, SubsidyApplication, Worker, WorkRecord, Workshop
+from .models import STAFF_ROLES, LedgerRow, PayRun, Review, SubsidyApplication, Worker, WorkRecord, Workshop
 
 A = AccessLog.Action
 WORKER = "workshops.Worker"
@@ -66,7 +68,7 @@ def home(request):
         rows = rows.filter(name__icontains=q)
     page = page_of(request, rows)
     return render(request, "workshops/home.html", {
-        "mine": mine, "page": page, "q": q, "is_county": ui_services.is_county(user)})
+        "mine": mine, "page": page, "q": q, "is_county": _is_county(user)})
 
 
 # A workshop ---------------------------------------------------------------------------------------
@@ -82,7 +84,7 @@ def workshop_detail(request, pk):
     return render(request, "workshops/workshop.html", {
         "ws": ws, "today": today, "jobs": jobs, "runs": _runs(request, ws),
         "manage": services.can_manage(request.user, ws),
-        "status": ui_services.recognition(workshop=ws, day=today),
+        "status": selectors.recognition(workshop=ws, as_of=today),
         "review": Review.objects.filter(workshop=ws).first(),
         "contract_warning": ws.contract_end is not None and ws.contract_end <= soon,
         "contract_missing": ws.contract_end is None and ws.contract_start is None,
@@ -99,7 +101,7 @@ def sign(request, pk):
     """The public sign (公示牌) for printing: operator, products, hours, headcount, poor workers — the
     counts only, no one's name."""
     ws = _workshop(request, pk)
-    return render(request, "workshops/sign.html", {"ws": ws, "sign": ui_services.public_sign(workshop=ws)})
+    return render(request, "workshops/sign.html", {"ws": ws, "sign": selectors.public_sign(workshop=ws)})
 
 
 # Workers ------------------------------------------------------------------------------------------
@@ -110,7 +112,7 @@ def worker_list(request, pk):
     rows = ws.workers.select_related("person").order_by("ended_on", "person__name", "pk")
     page = page_of(request, rows)
     workers = list(page)
-    poor = ui_services.poor_person_ids([w.person_id for w in workers])
+    poor = selectors.poor_person_ids([w.person_id for w in workers])
     for w in workers:
         w.is_poor = w.person_id in poor
     if workers:
@@ -154,7 +156,7 @@ def worker_add(request, pk):
             raise Http404 from None
         except ValidationError as exc:
             apply_errors(form, exc, rename={"person": None})
-    poor = ui_services.poor_person_ids([person.pk]) if person else set()
+    poor = selectors.poor_person_ids([person.pk]) if person else set()
     return render(request, "workshops/worker_add.html", {"ws": ws, "q": q, "found": found, "person": person,
                                                          "form": form, "is_poor": person is not None and person.pk in poor})
 
@@ -438,16 +440,33 @@ def my_concern(request):
 
 # County office ------------------------------------------------------------------------------------
 
+CHECK_LABELS = {
+    "double_counted": _lazy("A poor worker counted at two workshops in the same period"),
+    "wages_below_pieces": _lazy("Wages below the pieces confirmed"),
+    "no_pay": _lazy("Workers with no pay recorded"),
+    "idle_workshops": _lazy("Workshops with no production records for a month"),
+    "subsidies_for_leavers": _lazy("Subsidies claimed for workers who left"),
+}
+
+
+def _is_county(user) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or "county_admin" in role_kinds(user)
+
+
 @login_required
 def checks(request):
-    """The five checks for the county office, each with what it found (workshops, workers, cycles)."""
-    if not ui_services.is_county(request.user) and not Workshop.objects.visible_to(request.user).exists():
+    """The five checks for the county office (and the community staff, over their communities), each
+    with what it found, computed from the records when the page opens."""
+    if not (_is_county(request.user) or role_kinds(request.user) & set(STAFF_ROLES)):
         raise Http404
-    found = ui_services.checks(user=request.user)
-    ids = sorted({w for c in found for w in c.get("worker_ids", [])})
-    if ids:
-        audit_access(request=request, action=A.LIST, model=WORKER, object_ids=ids, fields=["name", "checks"])
-    return render(request, "workshops/checks.html", {"checks": found})
+    found = selectors.county_checks(user=request.user)
+    names = dict(Workshop.objects.visible_to(request.user).filter(
+        pk__in={f.workshop_id for rows in found.values() for f in rows if f.workshop_id}).values_list("pk", "name"))
+    shown = [{"code": code, "label": CHECK_LABELS.get(code, code),
+              "rows": [{"text": f.text, "url": reverse("workshops:detail", args=[f.workshop_id])
+                        if f.workshop_id in names else ""} for f in rows]}
+             for code, rows in found.items()]
+    return render(request, "workshops/checks.html", {"checks": shown})
 
 
 @login_required
@@ -471,7 +490,7 @@ def reviews(request, pk):
     page = page_of(request, Review.objects.filter(workshop=ws).order_by("-quarter"))
     return render(request, "workshops/reviews.html", {
         "ws": ws, "page": page, "can_review": can, "review": Review.objects.filter(workshop=ws).first(),
-        "status": ui_services.recognition(workshop=ws, day=timezone.localdate())})
+        "status": selectors.recognition(workshop=ws, as_of=timezone.localdate())})
 
 
 @login_required
@@ -517,7 +536,7 @@ def subsidy_detail(request, pk):
         except ValidationError as exc:
             messages.error(request, _errors(exc))
         return redirect("workshops:subsidy", app.pk)
-    ids = [r.get("worker") for r in app.roster if isinstance(r, dict) and isinstance(r.get("worker"), int)]
+    ids = [r["worker_id"] for r in app.roster if isinstance(r, dict) and isinstance(r.get("worker_id"), int)]
     audit_access(request=request, action=A.VIEW, model=WORKER, object_ids=ids, fields=["roster", "ledger", "contracts"])
     return render(request, "workshops/subsidy.html", {
         "app": app, "ws": app.workshop, "can": can and app.status == SubsidyApplication.Status.DRAFT,

@@ -14,7 +14,14 @@ from openpyxl import load_workbook
 from linli.accounts.models import Role
 from linli.core.idcard import make as make_id
 from linli.core.models import AccessLog
-from linli.core.testing import HouseholdFactory, OrganizationFactory, PersonFactory, SiteFactory, UserFactory, grant
+from linli.core.testing import (
+    HouseholdFactory,
+    OrganizationFactory,
+    PersonFactory,
+    SiteFactory,
+    UserFactory,
+    grant,
+)
 from linli.people.models import CareTag, Membership
 from linli.workshops import creditcode, services
 from linli.workshops.models import LedgerRow, PayRun, WorkRecord, WorkshopKind
