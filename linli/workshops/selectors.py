@@ -279,7 +279,8 @@ def recognition(*, workshop: Workshop, as_of: dt.date | None = None, _workers=No
                   workshop.insurance_expires.isoformat() if workshop.insurance_expires else "—",
                   f"≥ {as_of.isoformat()}", ins_date_ok),
         Criterion("insurance_premium", _("Insurance premium per worker per month (yuan)"),
-                  str(workshop.insurance_per_worker_month), f"≥ {rules.insurance_min_per_worker_month}", ins_amount_ok),
+                  f"{Decimal(workshop.insurance_per_worker_month):.2f}", f"≥ {rules.insurance_min_per_worker_month}",
+                  ins_amount_ok),
         Criterion("community_contract", _("Contract with the community in force"),
                   workshop.contract_end.isoformat() if workshop.contract_end else (
                       "—" if workshop.contract_start is None else _("open-ended")),

@@ -412,19 +412,19 @@ def worker_end(*, by, worker: Worker, ended_on: dt.date, reason: str = "") -> Wo
 def worker_concern_raise(*, by, worker: Worker, description: str):
     """A worker raises a concern about their pay or work (a concern case in their own community,
     through the cases services, as any resident files one). Only the worker themself."""
-    from linli.cases.models import Case, ServiceItem
+    from linli.cases.models import Kind, ServiceItem
     from linli.cases.services import case_create
 
     _require(worker.person.user_id is not None and worker.person.user_id == by.pk,
              _("Only the worker may raise a concern about their own work."))
-    service = ServiceItem.objects.filter(kind=Case.Kind.CONCERN, active=True).order_by("order", "code").first()
+    service = ServiceItem.objects.filter(kind=Kind.CONCERN, active=True).order_by("order", "code").first()
     if service is None:
         raise ValidationError({"service": _("Choose a category of concern.")}, code="service")
     text = (description or "").strip()
     if not text:
         raise ValidationError({"description": _("Describe the matter in a few words.")})
     prefix = _("Workshop %(workshop)s:") % {"workshop": worker.workshop.name}
-    return case_create(by=by, kind=Case.Kind.CONCERN, service=service, description=f"{prefix} {text}"[:4000],
+    return case_create(by=by, kind=Kind.CONCERN, service=service, description=f"{prefix} {text}"[:4000],
                        person=worker.person)
 
 
