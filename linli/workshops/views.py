@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from linli.activities.views import xlsx_safe
@@ -355,7 +356,7 @@ def _ledger_xlsx(run, rows):
     sheet.append([xlsx_safe(_("%(employer)s wage ledger (工资支付台账), %(cycle)s") % {
         "employer": run.workshop.operator.name, "cycle": f"{run.cycle:%Y-%m}"})])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([_("No."), _("employer"), _("pay cycle"), _("pay date"), _("name"), _("ID-card number"), _("contact"),
+    sheet.append([_("No."), _("employer"), _("pay cycle"), _("pay date"), pgettext("of a person", "name"), _("ID-card number"), _("contact phone"),
                   _("days"), _("hours"), _("pieces"), _("gross pay items"), _("gross pay"), _("deduction items"),
                   _("deductions"), _("net pay"), _("bank transfer reference"), _("worker's signature")])
     for cell in sheet[2]:
