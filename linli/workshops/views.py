@@ -3,7 +3,6 @@
 page showing workers' personal data writes an access-log row."""
 
 import datetime as dt
-import io
 from decimal import Decimal
 
 from django.contrib import messages
@@ -15,10 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from linli.activities.views import xlsx_safe
 from linli.core.audit import audit_access
 from linli.core.forms import apply_errors
 from linli.core.masking import mask_phone
@@ -28,7 +25,7 @@ from linli.core.scoping import role_kinds
 from linli.people import selectors as people_selectors
 from linli.people.models import Person
 
-from . import selectors, services
+from . import exports, selectors, services
 from .forms import ConcernForm, PaymentForm, PayRunForm, RecordForm, ReverseForm, SubsidyForm, WorkerForm
 from .models import STAFF_ROLES, LedgerRow, PayRun, Review, SubsidyApplication, Worker, WorkRecord, Workshop
 
@@ -308,10 +305,8 @@ def pay_run_detail(request, pk):
     runs = _runs(request, ws)
     rows_qs = run.rows.select_related("worker__person").order_by("name", "pk")
     if request.GET.get("format") == "xlsx":
-        rows = list(rows_qs)
-        audit_access(request=request, action=A.EXPORT, model=LEDGER, object_ids=[r.pk for r in rows],
-                     fields=["name", "id_number_masked", "phone", "pay"])
-        return _ledger_xlsx(run, rows)
+        return _xlsx(exports.pay_run_xlsx(request=request, user=request.user, pay_run=run),
+                     f"wage-ledger-{ws.pk}-{run.cycle:%Y-%m}.xlsx")
     form = None
     if request.method == "POST":
         if not runs:
@@ -346,52 +341,10 @@ def pay_run_detail(request, pk):
         "overdue": run.paid_at is None and run.due_on < today})
 
 
-def _ledger_xlsx(run, rows):
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    sheet = wb.active
-    sheet.title = f"{run.cycle:%Y-%m}"
-    sheet.append([xlsx_safe(_("%(employer)s wage ledger (工资支付台账), %(cycle)s") % {
-        "employer": run.workshop.operator.name, "cycle": f"{run.cycle:%Y-%m}"})])
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([_("No."), _("employer"), _("pay cycle"), _("pay date"), pgettext("of a person", "name"), _("ID-card number"), _("contact phone"),
-                  _("days"), _("hours"), _("pieces"), _("gross pay items"), _("gross pay"), _("deduction items"),
-                  _("deductions"), _("net pay"), _("bank transfer reference"), _("worker's signature")])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for i, r in enumerate(rows, start=1):
-        sheet.append([i, xlsx_safe(r.employer), f"{r.cycle:%Y-%m}", r.pay_date.isoformat() if r.pay_date else "",
-                      xlsx_safe(r.name), r.id_number_masked, mask_phone(r.phone), float(r.days), float(r.hours),
-                      float(r.pieces), xlsx_safe(_items(r.items)), float(r.gross), xlsx_safe(_items(r.deduction_items)),
-                      float(r.deductions), float(r.net), xlsx_safe(r.transfer_ref),
-                      _("on file") if r.signature else ""])
-    sheet.append([])
-    sheet.append([_("gross pay"), float(run.gross)])
-    sheet.append([_("deductions"), float(run.deductions)])
-    sheet.append([_("net pay"), float(run.net)])
-    for col, width in zip("ABCDEFGHIJKLMNOPQ", (5, 18, 9, 11, 10, 20, 13, 6, 7, 8, 28, 9, 20, 9, 9, 18, 10),
-                          strict=True):
-        sheet.column_dimensions[col].width = width
-    buf = io.BytesIO()
-    wb.save(buf)
-    resp = HttpResponse(buf.getvalue(),
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    resp["Content-Disposition"] = f'attachment; filename="wage-ledger-{run.workshop_id}-{run.cycle:%Y-%m}.xlsx"'
+def _xlsx(data: bytes, filename: str) -> HttpResponse:
+    resp = HttpResponse(data, content_type=exports.XLSX)
+    resp["Content-Disposition"] = f'attachment; filename="{filename}"'
     return resp
-
-
-def _items(items) -> str:
-    """A row's items (a list of {label, amount, …}) as one line: 缝纫 1,200件 × 0.5 = 600.00。"""
-    out = []
-    for item in items or []:
-        if isinstance(item, dict):
-            label = item.get("label") or item.get("job") or item.get("name") or ""
-            out.append(f"{label} {item.get('amount', '')}".strip())
-        else:
-            out.append(str(item))
-    return "；".join(out)
 
 
 # The worker's own pages ---------------------------------------------------------------------------
@@ -537,6 +490,9 @@ def subsidy_detail(request, pk):
         except ValidationError as exc:
             messages.error(request, _errors(exc))
         return redirect("workshops:subsidy", app.pk)
+    if request.GET.get("format") == "xlsx":
+        return _xlsx(exports.application_xlsx(request=request, user=request.user, application=app),
+                     f"subsidy-{app.pk}.xlsx")
     ids = [r["worker_id"] for r in app.roster if isinstance(r, dict) and isinstance(r.get("worker_id"), int)]
     audit_access(request=request, action=A.VIEW, model=WORKER, object_ids=ids, fields=["roster", "ledger", "contracts"])
     return render(request, "workshops/subsidy.html", {

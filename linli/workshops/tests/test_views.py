@@ -181,8 +181,9 @@ def test_the_ledger_export_is_audited_and_shows_masked_numbers(client, w):
     r = client.get(f"/workshops/pay/{run.pk}/?format=xlsx")
     assert r.status_code == 200
     sheet = load_workbook(io.BytesIO(r.content)).active
-    values = [c for row in sheet.iter_rows(values_only=True) for c in row if c]
+    values = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c]
     assert w["worker"].person.id_number_masked in values and w["worker"].person.id_number not in values
+    assert any(w["worker"].person.name in v for v in values)
     assert AccessLog.objects.filter(action=AccessLog.Action.EXPORT, model="workshops.LedgerRow").exists()
 
 
