@@ -79,6 +79,7 @@ def workshop_detail(request, pk):
     jobs = list(ws.jobs.filter(active=True).prefetch_related("rates"))
     for job in jobs:
         job.rate_now = next((r for r in job.rates.all() if r.in_force(today)), None)
+        job.rate_shown = _plain(job.rate_now.amount) if job.rate_now else ""
     return render(request, "workshops/workshop.html", {
         "ws": ws, "today": today, "jobs": jobs, "runs": _runs(request, ws),
         "manage": services.can_manage(request.user, ws),
@@ -184,7 +185,7 @@ def record_new(request, pk):
                 record = services.record_add(by=request.user, worker=data["worker"], job=data["job"],
                                                   date=data["date"], quantity=data["quantity"], hours=data["hours"])
                 messages.success(request, _("Recorded: %(name)s, %(job)s, %(q)s %(unit)s.") % {
-                    "name": data["worker"].person.name, "job": data["job"].name, "q": _n(record.quantity),
+                    "name": data["worker"].person.name, "job": data["job"].name, "q": _plain(record.quantity),
                     "unit": data["job"].unit})
                 return redirect(f"{reverse('workshops:record_new', args=[ws.pk])}?worker={data['worker'].pk}")
             except PermissionDenied:
@@ -194,15 +195,11 @@ def record_new(request, pk):
         else:
             rate = next((r for r in data["job"].rates.all() if r.in_force(data["date"])), None)
             return render(request, "workshops/record_confirm.html", {
-                "ws": ws, "form": form, "data": data, "rate": rate,
+                "ws": ws, "form": form, "data": data, "rate": rate, "rate_shown": _plain(rate.amount) if rate else "",
                 "amount": (rate.amount * data["quantity"]).quantize(Decimal("0.01")) if rate else None})
     recent = (WorkRecord.objects.filter(worker__workshop=ws).select_related("worker__person", "job")
               .order_by("-entered_at", "-pk")[:10])
     return render(request, "workshops/record_new.html", {"ws": ws, "form": form, "recent": recent})
-
-
-def _n(value):
-    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
 
 
 @login_required
@@ -330,6 +327,7 @@ def pay_run_detail(request, pk):
     today = timezone.localdate()
     for row in rows:
         row.phone_masked = mask_phone(row.phone)
+        row.items_shown = _items_shown(row.items)
         row.form = form if form is not None and form.row_pk == row.pk else PaymentForm(
             prefix=f"r{row.pk}", initial={"pay_date": today})
     if rows:
@@ -339,6 +337,20 @@ def pay_run_detail(request, pk):
         "run": run, "ws": ws, "page": page, "rows": rows, "runs": runs,
         "unpaid": run.rows.filter(pay_date__isnull=True).count(),
         "overdue": run.paid_at is None and run.due_on < today})
+
+
+def _plain(value) -> str:
+    """A stored figure as people write it: 900 (not 9E+2), 0.5, 12.25."""
+    try:
+        d = Decimal(str(value)).normalize()
+    except ArithmeticError:
+        return str(value)
+    return f"{d:f}"
+
+
+def _items_shown(items) -> list[dict]:
+    return [{**i, "quantity": _plain(i.get("quantity", "")), "rate": _plain(i.get("rate", ""))}
+            for i in items or [] if isinstance(i, dict)]
 
 
 def _xlsx(data: bytes, filename: str) -> HttpResponse:
@@ -369,7 +381,7 @@ def my_slip(request, pk):
     if row is None:
         raise Http404
     audit_access(request=request, action=A.VIEW, model=LEDGER, object_ids=[row.pk], fields=["own pay slip"])
-    return render(request, "workshops/my_slip.html", {"row": row, "items": row.items or [],
+    return render(request, "workshops/my_slip.html", {"row": row, "items": _items_shown(row.items),
                                                       "deduction_items": row.deduction_items or []})
 
 

@@ -40,9 +40,20 @@ def person_in(grid, *, age=40, tags=(), user=None, name=None):
     return person
 
 
+def seed_reference_data():
+    """The migration's care tags, kinds of workshop and default rules (a browser test's flush of the
+    database removes them)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("linli.workshops.migrations.0002_seed").seed(apps, None)
+
+
 def build_world(county, *, staff_name=None, home_based=False):
     """A workshop of community A with a piece job (0.50 元 a piece since a year ago), a day job, and a
     worker from a 脱贫 household under contract since a year ago (with a user account)."""
+    seed_reference_data()
     today = timezone.localdate()
     staff = grant(UserFactory(**({"username": staff_name} if staff_name else {})), Role.Kind.COMMUNITY_STAFF,
                   county["A"])
