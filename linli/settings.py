@@ -356,4 +356,6 @@ LINLI_SCHEDULE = {
     "care_visits_overdue": {"task": "linli.grids.services.care_visits_overdue_notify", "at": "08:00"},
     "rollups": {"task": "linli.core.rollups.refresh_all", "every": 5 * 60},
     "backup": {"task": "linli.core.backup.backup_nightly", "at": "01:30"},
+    "workshops_pay_overdue": {"task": "linli.workshops.services.pay_overdue_notify", "at": "08:30"},
+    "workshops_ledger_retention": {"task": "linli.workshops.services.ledger_retention_purge", "at": "02:45"},
 }

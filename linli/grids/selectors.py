@@ -68,6 +68,25 @@ def my_grids(*, user):
     return Division.objects.visible_to(user, roles=[Role.Kind.GRID_WORKER]).filter(level=Division.Level.GRID)
 
 
+# Other apps add households to the grid worker's next visits (a workshop worker's household whose
+# income fell): fn(*, grids, today) -> rows with household_id, address and text (why to look in).
+_VISIT_PROMPTS: list = []
+
+
+def register_visit_prompt(fn) -> None:
+    if fn not in _VISIT_PROMPTS:
+        _VISIT_PROMPTS.append(fn)
+
+
+def visit_prompts(*, grids, today: dt.date | None = None, limit: int = 20) -> list:
+    """The households other apps ask the grid worker to look in on, in the worker's grids."""
+    today = today or _today()
+    out = []
+    for fn in _VISIT_PROMPTS:
+        out.extend(fn(grids=grids, today=today))
+    return out[:limit]
+
+
 # Cadence and overdue --------------------------------------------------------------------------------
 
 def cadence_households(*, user=None, division: Division | None = None):

@@ -67,10 +67,12 @@ def home(request):
     for _c, households, _n in campaigns:
         for h in households:
             h.key = uuid.uuid4()  # the submission key of a one-tap reach (offline-safe)
+    prompts = selectors.visit_prompts(grids=mine, limit=HOME_LIST)
     done_today = selectors.visits_by(user=user).count()
-    _log_households(request, action=A.LIST, households=overdue + [h for _c, hs, _n in campaigns for h in hs])
+    _log_households(request, action=A.LIST, households=overdue + [h for _c, hs, _n in campaigns for h in hs]
+                    + [Household(pk=p.household_id) for p in prompts])
     return render(request, "grids/home.html", {"grids": mine, "overdue": overdue, "campaigns": campaigns,
-                                               "overdue_total": overdue_qs.count(),
+                                               "overdue_total": overdue_qs.count(), "prompts": prompts,
                                                "done_today": done_today})
 
 

@@ -15,3 +15,6 @@ class WorkshopsConfig(AppConfig):
         register_section("workshops", selectors.figures)
         register_extension(demo.extend)
         notices.register()
+        from linli.grids.selectors import register_visit_prompt
+
+        register_visit_prompt(selectors.visit_prompts)

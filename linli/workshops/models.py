@@ -28,6 +28,7 @@ STAFF_ROLES = ("county_admin", "community_staff")
 TUOPIN, JIANCE = "tuopin", "jiance"
 POOR_TAG_CODES = (TUOPIN, JIANCE)
 ZERO = Decimal("0.00")
+HALF_CENT = models.Value(Decimal("0.005"), output_field=models.DecimalField(max_digits=4, decimal_places=3))
 MIN_RETENTION_YEARS = 3  # 保障农民工工资支付条例 Art. 15: the wage ledger is kept at least 3 years
 
 
@@ -454,7 +455,9 @@ class LedgerRow(models.Model):
                    models.Index(fields=["pay_date"], name="workshop_ledger_pay_date")]
         constraints = [
             models.UniqueConstraint(fields=["pay_run", "worker"], name="workshop_ledger_once_per_run"),
-            models.CheckConstraint(condition=Q(net=models.F("gross") - models.F("deductions")),
+            # Within half a cent: SQLite compares decimals as floats.
+            models.CheckConstraint(condition=Q(net__gt=models.F("gross") - models.F("deductions") - HALF_CENT)
+                                   & Q(net__lt=models.F("gross") - models.F("deductions") + HALF_CENT),
                                    name="workshop_ledger_net_is_rest"),
             models.CheckConstraint(condition=Q(pay_date__isnull=True) | ~Q(transfer_ref="") | ~Q(signature=""),
                                    name="workshop_ledger_paid_with_proof"),

@@ -420,55 +420,69 @@ class Watch:
     person_names: list[str]
 
 
-def relapse_watch(*, division=None, user=None, today: dt.date | None = None) -> list[Watch]:
-    """Households (of `division`'s subtree, or those the user's grants show) whose workshop income in the
-    last finished month fell by at least the rule's share below the average of the months before, or a
-    member of which stopped working at a workshop since the start of last month without starting
-    again. For the grid worker's visit list (grids calls this)."""
-    from linli.people.models import Household, Membership
+def relapse_watch(*, division=None, divisions=None, user=None, today: dt.date | None = None) -> list[Watch]:
+    """Households (of `division`'s subtree, of the given `divisions`, or those the user's grants show)
+    whose workshop income in their latest paid cycle fell by at least the rule's share below the
+    average of the rule's months before it, or a member of which stopped working at a workshop since
+    the start of last month without working at one still. The latest paid cycle of a household is the
+    earliest of its members' workshops' latest pay runs (a cycle not yet run is not a drop). For the grid
+    worker's visit list (grids calls this through its visit-prompt hook)."""
+    from django.db.models import Max
+
+    from linli.people.models import Household, Membership, Person
 
     today = today or timezone.localdate()
     rules = rules_for(division, today)
-    last_cycle = add_months(month_start(today), -1)
-    first_cycle = add_months(last_cycle, -rules.drop_lookback_months)
+    last_month = add_months(month_start(today), -1)
+    lookback = rules.drop_lookback_months
     households = Household.objects.all()
     if division is not None:
         households = households.filter(division__path__startswith=division.path)
+    if divisions is not None:
+        households = households.filter(division__in=list(divisions))
     if user is not None:
         households = households & Household.objects.visible_to(user)
-    workers = Worker.objects.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=first_cycle))
-    person_ids = set(workers.values_list("person_id", flat=True))
-    if not person_ids:
+    earliest = add_months(last_month, -(lookback + 12))
+    workers = list(Worker.objects.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=earliest))
+                   .values_list("person_id", "workshop_id"))
+    if not workers:
         return []
-    homes = dict(Membership.objects.filter(person_id__in=person_ids, end_date__isnull=True,
+    homes = dict(Membership.objects.filter(person_id__in={p for p, _w in workers}, end_date__isnull=True,
                                            household__in=households).values_list("person_id", "household_id"))
     if not homes:
         return []
+    latest_run = dict(PayRun.objects.filter(workshop_id__in={w for p, w in workers if p in homes},
+                                            cycle__lte=last_month)
+                      .values("workshop_id").annotate(c=Max("cycle")).values_list("workshop_id", "c"))
+    home_cycle: dict[int, dt.date] = {}
+    for pid, wid in workers:
+        if pid in homes and wid in latest_run:
+            hid = homes[pid]
+            home_cycle[hid] = min(home_cycle.get(hid, latest_run[wid]), latest_run[wid])
     by_home: dict[int, dict[dt.date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for pid, cycle, gross in (LedgerRow.objects.filter(worker__person_id__in=list(homes), cycle__gte=first_cycle,
-                                                       cycle__lte=last_cycle)
+    for pid, cycle, gross in (LedgerRow.objects.filter(worker__person_id__in=list(homes), cycle__gte=earliest,
+                                                       cycle__lte=last_month)
                               .values_list("worker__person_id", "cycle", "gross")):
         by_home[homes[pid]][cycle] += gross
-    out: dict[tuple[int, str], Watch] = {}
     info = {h.pk: h for h in Household.objects.filter(pk__in=set(homes.values()))}
     names = defaultdict(list)
-    from linli.people.models import Person
-
     for pid, name in Person.objects.filter(pk__in=list(homes)).values_list("pk", "name"):
         names[homes[pid]].append(name)
     share = Decimal(rules.sharp_drop_share)
-    for hid, months in by_home.items():
-        before = [months.get(add_months(first_cycle, i), ZERO) for i in range(rules.drop_lookback_months)]
-        average = sum(before, ZERO) / len(before)
-        latest = months.get(last_cycle, ZERO)
+    out: dict[tuple[int, str], Watch] = {}
+    for hid, latest_cycle in home_cycle.items():
+        months = by_home.get(hid, {})
+        before = [months.get(add_months(latest_cycle, -i), ZERO) for i in range(1, lookback + 1)]
+        average = sum(before, ZERO) / lookback
+        latest = months.get(latest_cycle, ZERO)
         if average > 0 and latest <= average * (1 - share):
             h = info[hid]
             out[(hid, "income_drop")] = Watch(hid, h.address, h.division_id, "income_drop", _(
                 "Workshop income %(latest)s yuan in %(month)s, against %(avg)s yuan a month before.") % {
-                "latest": latest.quantize(CENT), "month": f"{last_cycle:%Y-%m}", "avg": average.quantize(CENT)},
+                "latest": latest.quantize(CENT), "month": f"{latest_cycle:%Y-%m}", "avg": average.quantize(CENT)},
                 names[hid])
     still = set(Worker.objects.filter(person_id__in=list(homes), ended_on__isnull=True).values_list("person_id", flat=True))
-    for w in (Worker.objects.filter(person_id__in=list(homes), ended_on__gte=last_cycle, ended_on__lte=today)
+    for w in (Worker.objects.filter(person_id__in=list(homes), ended_on__gte=last_month, ended_on__lte=today)
               .exclude(person_id__in=still).select_related("person", "workshop")):
         hid = homes[w.person_id]
         h = info[hid]
@@ -476,6 +490,14 @@ def relapse_watch(*, division=None, user=None, today: dt.date | None = None) -> 
             "%(name)s stopped working at %(workshop)s on %(day)s.") % {
             "name": w.person.name, "workshop": w.workshop.name, "day": w.ended_on}, [w.person.name]))
     return sorted(out.values(), key=lambda x: (x.address, x.reason))
+
+
+def visit_prompts(*, grids, today: dt.date | None = None) -> list[Watch]:
+    """The grids' hook (grids.selectors.register_visit_prompt): the relapse watch of the worker's grids."""
+    grids = list(grids)
+    if not grids:
+        return []
+    return relapse_watch(divisions=grids, division=None, today=today)
 
 
 # The county office's checks -----------------------------------------------------------------------
