@@ -5,17 +5,19 @@ page showing workers' personal data writes an access-log row."""
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from linli.core import rollups
 from linli.core.audit import audit_access
 from linli.core.forms import apply_errors
 from linli.core.masking import mask_phone
@@ -25,7 +27,7 @@ from linli.core.scoping import role_kinds
 from linli.people import selectors as people_selectors
 from linli.people.models import Person
 
-from . import exports, selectors, services
+from . import exports, page_rollups, selectors, services
 from .forms import ConcernForm, PaymentForm, PayRunForm, RecordForm, ReverseForm, SubsidyForm, WorkerForm
 from .models import STAFF_ROLES, LedgerRow, PayRun, Review, SubsidyApplication, Worker, WorkRecord, Workshop
 
@@ -425,14 +427,18 @@ def checks(request):
     with what it found, computed from the records when the page opens."""
     if not (_is_county(request.user) or role_kinds(request.user) & set(STAFF_ROLES)):
         raise Http404
-    found = selectors.county_checks(user=request.user)
+    data, as_of = rollups.section(page_rollups.NAME, request.user)
+    found = data.get(translation.get_language()) or data.get(settings.LANGUAGE_CODE) or {}
     names = dict(Workshop.objects.visible_to(request.user).filter(
-        pk__in={f.workshop_id for rows in found.values() for f in rows if f.workshop_id}).values_list("pk", "name"))
+        pk__in={f["workshop_id"] for rows in found.values() for f in rows if f["workshop_id"]}).values_list("pk", "name"))
     shown = [{"code": code, "label": CHECK_LABELS.get(code, code),
-              "rows": [{"text": f.text, "url": reverse("workshops:detail", args=[f.workshop_id])
-                        if f.workshop_id in names else ""} for f in rows]}
+              "rows": [{"text": f["text"], "url": reverse("workshops:detail", args=[f["workshop_id"]])
+                        if f["workshop_id"] in names else ""} for f in rows]}
              for code, rows in found.items()]
-    return render(request, "workshops/checks.html", {"checks": shown})
+    if any(c["rows"] for c in shown):  # the findings name workers
+        audit_access(request=request, action=A.LIST, model=WORKER, object_ids=[], fields=["name", "checks"],
+                     query="checks")
+    return render(request, "workshops/checks.html", {"checks": shown, "as_of": as_of})
 
 
 @login_required

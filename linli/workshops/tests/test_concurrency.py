@@ -13,7 +13,16 @@ from linli.activities.testing import run_concurrently
 from linli.core.testing import UserFactory
 from linli.workshops import services
 from linli.workshops.models import LedgerRow, PayRun, WorkRecord
-from linli.workshops.testing import county_user, job, last_month, month_of_work, person, staff_user, worker, workshop
+from linli.workshops.testing import (
+    county_user,
+    job,
+    last_month,
+    month_of_work,
+    person,
+    staff_user,
+    worker,
+    workshop,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

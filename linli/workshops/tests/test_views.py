@@ -264,3 +264,17 @@ def test_a_submitted_subsidy_application_is_frozen_on_the_page(client, w):
 def test_ledger_rows_are_never_listed_to_the_worker_of_another_workshop(w):
     paid_run(w)
     assert LedgerRow.objects.visible_to(UserFactory()).count() == 0
+
+
+def test_the_county_checks_page_reads_its_findings_in_the_users_language(client, w):
+    office = grant(UserFactory(), Role.Kind.COUNTY_ADMIN, w["county"])
+    client.force_login(office)
+    page = client.get("/workshops/checks/").content.decode()
+    idle = page.split('data-testid="check-idle_workshops"')[1].split("</section>")[0]
+    assert w["ws"].name in idle and "没有生产记录" in page  # months without any record
+    client.cookies["django_language"] = "en"
+    page = client.get("/workshops/checks/").content.decode()
+    assert "recorded no production" in page
+    resident = grant(UserFactory(), Role.Kind.RESIDENT, w["A1"])
+    client.force_login(resident)
+    assert client.get("/workshops/checks/").status_code == 404
