@@ -57,3 +57,24 @@ def test_a_member_who_stopped_working_lists_the_household(world):
     other = workshop(world["A"], by=world["staff"], name="二车间")
     worker(other, wk.person, by=world["staff"], started_on=timezone.localdate())
     assert selectors.relapse_watch(division=world["A"]) == []
+
+
+def test_the_grid_workers_home_lists_the_household_to_look_in_on(world, client):
+    from django.urls import reverse
+
+    from linli.accounts.models import Role
+    from linli.core.models import AccessLog
+    from linli.core.testing import UserFactory, grant
+
+    p = person(world["A1"], tags=("jiance",))
+    wk = worker(world["workshop"], p, by=world["staff"], started_on=services.add_months(last_month(), -6))
+    services.worker_end(by=world["staff"], worker=wk, ended_on=last_month() + dt.timedelta(days=5), reason="生病")
+    home = p.memberships.get().household
+    grid_worker = grant(UserFactory(), Role.Kind.GRID_WORKER, world["A1"])
+    client.force_login(grid_worker)
+    page = client.get(reverse("grids:home")).content.decode()
+    assert 'data-testid="visit-prompts"' in page and home.address in page and world["workshop"].name in page
+    assert home.pk in AccessLog.objects.filter(user=grid_worker).latest("at").object_ids
+    other = grant(UserFactory(), Role.Kind.GRID_WORKER, world["A2"])
+    client.force_login(other)
+    assert home.address not in client.get(reverse("grids:home")).content.decode()
