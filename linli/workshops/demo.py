@@ -32,6 +32,18 @@ from .models import JIANCE, TUOPIN, Job, LedgerRow, PayRun, Worker, WorkRecord, 
 MONTHS = 12  # a year of records
 
 
+def ensure_reference_data() -> None:
+    """The kinds and care tags migration 0002 seeds, again if a flush removed them (transactional tests,
+    a restore into an emptied database)."""
+    import importlib
+
+    seed = importlib.import_module("linli.workshops.migrations.0002_seed")
+    for code, name, name_en, home in seed.KINDS:
+        WorkshopKind.objects.get_or_create(code=code, defaults={"name": name, "name_en": name_en, "home_based": home})
+    for code, name, name_en in seed.TAGS:
+        CareTag.objects.get_or_create(code=code, defaults={"name": name, "name_en": name_en})
+
+
 def _workers_from(community: Division, *, n: int, rng, taken: set, today: dt.date, prefer=None) -> list[Person]:
     """Persons of working age (18–58) of the community's households, heads and spouses first."""
     young, old = today.replace(year=today.year - 58), today.replace(year=today.year - 18)
@@ -89,6 +101,7 @@ def _records(workers, jobs, *, first: dt.date, last: dt.date, rng, by, per_day, 
 def extend(*, rng, logins):
     from linli.demo.generator import DEMO_PASSWORD, Login
 
+    ensure_reference_data()
     today = timezone.localdate()
     this = services.month_start(today)
     first = services.add_months(this, -MONTHS)

@@ -514,6 +514,7 @@ def figures(user=None) -> dict:
     year_first = add_months(month_start(today), -11)
     income = incomes(worker_ids=[w.pk for w in workers], first=year_first, last=today)
     recognised, current, poor_now, stable_poor = 0, set(), set(), set()
+    rules = rules_for(None, today)
     for w in workshops:
         rec = recognition(workshop=w, as_of=today, _workers=workers, _poor=poor, _income=income)
         recognised += rec.met
@@ -522,7 +523,6 @@ def figures(user=None) -> dict:
             current.add(w.person_id)
             if w.person_id in poor:
                 poor_now.add(w.person_id)
-                rules = rules_for(None, today)
                 if _months_between(w.started_on, today) >= rules.stable_months:
                     stable_poor.add(w.person_id)
     rows = LedgerRow.objects.filter(pay_run__workshop_id__in=ids)

@@ -304,6 +304,10 @@ def rate_set(*, by, job: Job, amount: Decimal, valid_from: dt.date) -> Rate:
     Job.objects.select_for_update().get(pk=job.pk)
     if job.rates.filter(valid_from__gte=valid_from).exists():
         raise _invalid("valid_from", _("A rate of this job starts on or after that day already."), "overlap")
+    if PayRun.objects.filter(workshop_id=job.workshop_id, cycle_end__gte=valid_from).exists():
+        # A paid cycle keeps the rates it was paid at (the ledger and the checks recompute from them).
+        raise _invalid("valid_from", _("Wages up to that day are already paid; a new rate starts after the last "
+                                       "pay run's cycle."), "paid")
     job.rates.filter(valid_from__lt=valid_from).filter(
         Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from)).update(valid_to=valid_from - dt.timedelta(days=1))
     return Rate.objects.create(job=job, amount=amount, valid_from=valid_from,
@@ -643,7 +647,7 @@ def pay_run_compute(*, by, workshop: Workshop, cycle: dt.date, deductions: dict 
                  for i in w["items"].values() if i["quantity"] != 0]
         gross = sum((Decimal(i["amount"]) for i in items), ZERO).quantize(CENT)
         d_items, d_total = _deductions(deductions.get(worker_id))
-        if d_total > gross:
+        if d_total > 0 and d_total > gross:
             raise ValidationError({"deductions": _("Deductions for %(name)s exceed the gross pay.") % {
                 "name": workers[worker_id].person.name}})
         person = workers[worker_id].person
@@ -733,11 +737,14 @@ def ledger_retention_purge(*, today: dt.date | None = None, dry_run: bool = Fals
     county's rule, never under 3 years): name, ID number, contact and signature go, the figures stay.
     Returns how many rows."""
     today = today or timezone.localdate()
-    ids = []
+    ids, years_of = [], {}
     for row in (LedgerRow.objects.filter(anonymised_at__isnull=True)
                 .values("pk", "pay_run__cycle_end", "pay_run__workshop__division_id")):
-        division = Division.objects.filter(pk=row["pay_run__workshop__division_id"]).first()
-        years = max(rules_for(division, today).ledger_retention_years, MIN_RETENTION_YEARS)
+        division_id = row["pay_run__workshop__division_id"]
+        if division_id not in years_of:
+            division = Division.objects.filter(pk=division_id).first()
+            years_of[division_id] = max(rules_for(division, today).ledger_retention_years, MIN_RETENTION_YEARS)
+        years = years_of[division_id]
         end = row["pay_run__cycle_end"]
         try:
             expires = end.replace(year=end.year + years)

@@ -22,6 +22,7 @@ from linli.people.models import CareTag, Membership
 from linli.places.models import Room
 
 from . import creditcode, services
+from .demo import ensure_reference_data
 from .models import Job, Worker, Workshop, WorkshopKind
 
 LONG_AGO = dt.date(2020, 1, 1)
@@ -35,19 +36,8 @@ def county_user(county, **kw):
     return grant(UserFactory(**kw), Role.Kind.COUNTY_ADMIN, county)
 
 
-def reference_data() -> None:
-    """The kinds and care tags migration 0002 seeds (a transactional test's flush removes them)."""
-    import importlib
-
-    seed = importlib.import_module("linli.workshops.migrations.0002_seed")
-    for code, name, name_en, home in seed.KINDS:
-        WorkshopKind.objects.get_or_create(code=code, defaults={"name": name, "name_en": name_en, "home_based": home})
-    for code, name, name_en in seed.TAGS:
-        CareTag.objects.get_or_create(code=code, defaults={"name": name, "name_en": name_en})
-
-
 def workshop(division, *, by, kind: str = "factory", opened_on: dt.date = LONG_AGO, **kw) -> Workshop:
-    reference_data()
+    ensure_reference_data()
     site = SiteFactory(division=division)
     room = RoomFactory(site=site, name="就业帮扶车间", function=Room.Function.WORKSHOP, capacity=40)
     operator = kw.pop("operator", None) or OrganizationFactory(division=division, name=f"{division.name}服饰有限公司")

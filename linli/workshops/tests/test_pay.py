@@ -186,3 +186,25 @@ def test_a_worker_raises_a_concern_through_the_cases_services(world):
 
     with pytest.raises(PermissionDenied):
         services.worker_concern_raise(by=world["staff"], worker=wk, description="x")
+
+
+def test_a_paid_cycles_rates_do_not_change(world):
+    cycle = last_month()
+    wk = worker(world["workshop"], person(world["A1"]), by=world["staff"])
+    month_of_work(wk, world["sewing"], by=world["staff"], cycle=cycle, days=2)
+    services.pay_run_compute(by=world["staff"], workshop=world["workshop"], cycle=cycle)
+    with pytest.raises(ValidationError) as exc:
+        services.rate_set(by=world["staff"], job=world["sewing"], amount=Decimal("0.9"), valid_from=cycle.replace(day=5))
+    assert "paid" in _code(exc)
+    services.rate_set(by=world["staff"], job=world["sewing"], amount=Decimal("0.9"),
+                      valid_from=services.month_end(cycle) + dt.timedelta(days=1))
+
+
+def test_a_reversal_carried_into_a_cycle_without_other_work_makes_a_negative_row(world):
+    wk = worker(world["workshop"], person(world["A1"]), by=world["staff"])
+    earlier = services.add_months(last_month(), -1)
+    rec = month_of_work(wk, world["sewing"], by=world["staff"], cycle=earlier, days=1)[0]
+    services.pay_run_compute(by=world["staff"], workshop=world["workshop"], cycle=earlier)
+    services.record_reverse(by=world["staff"], record=rec, reason="多计")
+    run = services.pay_run_compute(by=world["staff"], workshop=world["workshop"], cycle=last_month())
+    assert run.rows.get().gross == -rec.quantity * Decimal("0.5")
