@@ -9,6 +9,7 @@ urlpatterns = [
     path("me/", views.my_pay, name="my_pay"),
     path("me/slips/<int:pk>/", views.my_slip, name="my_slip"),
     path("me/concern/", views.my_concern, name="my_concern"),
+    path("me/record/", views.my_record, name="my_record"),
     path("<int:pk>/", views.workshop_detail, name="detail"),
     path("<int:pk>/sign/", views.sign, name="sign"),
     path("<int:pk>/jobs/", views.job_rate, name="job_rate"),

@@ -29,7 +29,17 @@ from linli.people.models import Person
 
 from . import exports, page_rollups, selectors, services
 from .forms import ConcernForm, PaymentForm, PayRunForm, RecordForm, ReverseForm, SubsidyForm, WorkerForm
-from .models import STAFF_ROLES, LedgerRow, PayRun, Review, SubsidyApplication, Worker, WorkRecord, Workshop
+from .models import (
+    STAFF_ROLES,
+    Job,
+    LedgerRow,
+    PayRun,
+    Review,
+    SubsidyApplication,
+    Worker,
+    WorkRecord,
+    Workshop,
+)
 
 A = AccessLog.Action
 WORKER = "workshops.Worker"
@@ -164,32 +174,24 @@ def worker_add(request, pk):
 
 # Work records -------------------------------------------------------------------------------------
 
-def _record_form(request, ws, data=None):
-    workers = ws.workers.filter(ended_on__isnull=True).select_related("person").order_by("person__name")
-    jobs = ws.jobs.filter(active=True).order_by("name")
-    initial = {"date": timezone.localdate(), "worker": request.GET.get("worker") or None}
-    return RecordForm(data, workers=workers, jobs=jobs, initial=initial)
-
-
-@login_required
-def record_new(request, pk):
-    """A day's work on a phone: worker, job, quantity, day → confirm. A duplicate within the interval
-    and a day without a contract are refused under the field they concern."""
-    ws = _workshop(request, pk)
-    if not _runs(request, ws):
-        raise Http404
-    form = _record_form(request, ws, request.POST or None)
+def _enter_work(request, *, ws, workers, jobs, here: str, recent, own: bool):
+    """A day's work on a phone: worker, job, quantity, day → a check screen with the pay → record.
+    A duplicate within the interval and a day without a contract are refused under the field they
+    concern (the service's codes name it); nothing is recorded."""
+    form = RecordForm(request.POST or None, workers=workers, jobs=jobs,
+                      initial={"date": timezone.localdate(), "worker": request.GET.get("worker") or None})
     step = request.POST.get("step", "check")
+    context = {"ws": ws, "form": form, "here": here, "own": own}
     if request.method == "POST" and step != "edit" and form.is_valid():
         data = form.cleaned_data
         if step == "confirm":
             try:
                 record = services.record_add(by=request.user, worker=data["worker"], job=data["job"],
-                                                  date=data["date"], quantity=data["quantity"], hours=data["hours"])
+                                             date=data["date"], quantity=data["quantity"], hours=data["hours"])
                 messages.success(request, _("Recorded: %(name)s, %(job)s, %(q)s %(unit)s.") % {
                     "name": data["worker"].person.name, "job": data["job"].name, "q": _plain(record.quantity),
                     "unit": data["job"].unit})
-                return redirect(f"{reverse('workshops:record_new', args=[ws.pk])}?worker={data['worker'].pk}")
+                return redirect(f"{here}?worker={data['worker'].pk}")
             except PermissionDenied:
                 raise Http404 from None
             except ValidationError as exc:
@@ -197,11 +199,38 @@ def record_new(request, pk):
         else:
             rate = next((r for r in data["job"].rates.all() if r.in_force(data["date"])), None)
             return render(request, "workshops/record_confirm.html", {
-                "ws": ws, "form": form, "data": data, "rate": rate, "rate_shown": _plain(rate.amount) if rate else "",
+                **context, "data": data, "rate": rate, "rate_shown": _plain(rate.amount) if rate else "",
                 "amount": (rate.amount * data["quantity"]).quantize(Decimal("0.01")) if rate else None})
-    recent = (WorkRecord.objects.filter(worker__workshop=ws).select_related("worker__person", "job")
-              .order_by("-entered_at", "-pk")[:10])
-    return render(request, "workshops/record_new.html", {"ws": ws, "form": form, "recent": recent})
+    return render(request, "workshops/record_new.html", {**context, "recent": recent[:10]})
+
+
+@login_required
+def record_new(request, pk):
+    """The workshop records a worker's day (confirmed at once)."""
+    ws = _workshop(request, pk)
+    if not _runs(request, ws):
+        raise Http404
+    return _enter_work(
+        request, ws=ws, own=False, here=reverse("workshops:record_new", args=[ws.pk]),
+        workers=ws.workers.filter(ended_on__isnull=True).select_related("person").order_by("person__name"),
+        jobs=ws.jobs.filter(active=True).order_by("name"),
+        recent=WorkRecord.objects.filter(worker__workshop=ws).select_related("worker__person", "job")
+        .order_by("-entered_at", "-pk"))
+
+
+@login_required
+def my_record(request):
+    """A worker records their own day on their phone; it awaits the workshop's confirmation."""
+    mine = Worker.objects.filter(person__user=request.user, ended_on__isnull=True).select_related(
+        "person", "workshop")
+    worker = mine.first()
+    if worker is None:
+        raise Http404
+    return _enter_work(
+        request, ws=worker.workshop, own=True, here=reverse("workshops:my_record"),
+        workers=mine, jobs=Job.objects.filter(workshop__in=[w.workshop_id for w in mine], active=True).order_by("name"),
+        recent=WorkRecord.objects.filter(worker__in=mine).select_related("worker__person", "job")
+        .order_by("-entered_at", "-pk"))
 
 
 @login_required
@@ -373,7 +402,8 @@ def my_pay(request):
                    per_page=12)
     recent = (WorkRecord.objects.filter(worker__in=mine).select_related("job", "worker__workshop")
               .order_by("-date", "-pk")[:10])
-    return render(request, "workshops/my_pay.html", {"mine": mine, "page": page, "recent": recent})
+    return render(request, "workshops/my_pay.html", {"mine": mine, "page": page, "recent": recent,
+                                                     "current": any(w.ended_on is None for w in mine)})
 
 
 @login_required

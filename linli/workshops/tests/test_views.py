@@ -278,3 +278,21 @@ def test_the_county_checks_page_reads_its_findings_in_the_users_language(client,
     resident = grant(UserFactory(), Role.Kind.RESIDENT, w["A1"])
     client.force_login(resident)
     assert client.get("/workshops/checks/").status_code == 404
+
+
+def test_a_worker_records_their_own_day_and_it_awaits_the_workshop(client, w):
+    client.force_login(w["user"])
+    assert 'data-testid="my-record-link"' in client.get("/workshops/me/").content.decode()
+    data = {"worker": w["worker"].pk, "job": w["sew"].pk, "quantity": "40", "date": timezone.localdate().isoformat()}
+    assert client.post("/workshops/me/record/", {**data, "step": "confirm"}).status_code == 302
+    record = WorkRecord.objects.get()
+    assert record.status == WorkRecord.Status.SUBMITTED and record.source == WorkRecord.Source.WORKER
+    # Another worker's row cannot be chosen: the form offers only the user's own.
+    other = services.worker_add(by=w["staff"], workshop=w["ws"], person=person_in(w["A1"], name="钱七"),
+                                contract_kind="work", contract_start=timezone.localdate(),
+                                started_on=timezone.localdate())
+    r = client.post("/workshops/me/record/", {**data, "worker": other.pk, "step": "confirm"})
+    assert r.status_code == 200 and WorkRecord.objects.count() == 1
+    stranger = grant(UserFactory(), Role.Kind.RESIDENT, w["A1"])
+    client.force_login(stranger)
+    assert client.get("/workshops/me/record/").status_code == 404
