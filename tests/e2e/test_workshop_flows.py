@@ -131,3 +131,36 @@ def test_the_wage_ledger_in_english(page, county):
     assert page.locator("html").get_attribute("lang") == "en"
     expect(page.locator("[data-testid=run-unpaid]")).to_contain_text("1 wage to pay")
     shot(page, "workshop-pay-run")
+
+
+@PHONE
+def test_a_worker_records_their_day_and_the_workshop_confirms_it(page, browser, county, live_server):
+    from tests.e2e.conftest import VIEWPORTS
+
+    w = build_world(county, staff_name="wang")
+    login(page, w["user"].username)
+    page.goto("/workshops/me/")
+    page.click("[data-testid=my-record-link]")
+    page.select_option("select[name=job]", str(w["sew"].pk))
+    page.fill("input[name=quantity]", "75")
+    page.fill("input[name=date]", timezone.localdate().isoformat())
+    page.click("[data-testid=record-next]")
+    page.click("[data-testid=record-confirm]")
+    expect(page.locator(".messages")).to_contain_text("已登记")
+    record = WorkRecord.objects.get()
+    assert record.status == WorkRecord.Status.SUBMITTED
+    shot(page, "workshop-my-record")
+
+    staff = browser.new_context(viewport=VIEWPORTS["phone"], locale="zh-CN", base_url=live_server.url,
+                                is_mobile=True, has_touch=True).new_page()
+    staff.linli_viewport = "phone"
+    login(staff, "wang")
+    staff.goto(f"/workshops/{w['ws'].pk}/records/")
+    staff.check("[data-select-all=record]")
+    expect(staff.locator(f"[data-testid=waiting-{record.pk}] input[name=record]")).to_be_checked()
+    shot(staff, "workshop-confirm-many")
+    staff.click("[data-testid=confirm-selected]")
+    expect(staff.locator(".messages")).to_contain_text("已确认 1 条记录")
+    record.refresh_from_db()
+    assert record.status == WorkRecord.Status.CONFIRMED
+    staff.context.close()
