@@ -67,7 +67,7 @@ class RecordForm(forms.Form):
         self.fields["worker"].queryset = workers
         self.fields["worker"].label_from_instance = lambda w: w.person.name
         self.fields["job"].queryset = jobs
-        self.fields["job"].label_from_instance = lambda j: f"{j.name} ({j.get_pay_kind_display()}, {j.unit})"
+        self.fields["job"].label_from_instance = lambda j: f"{j.name} · {j.get_pay_kind_display()} · {j.unit}"
 
     def clean_date(self):
         day = self.cleaned_data["date"]

@@ -54,7 +54,7 @@ def test_a_piece_record_and_its_refused_duplicate(page, county):
     page.click("[data-testid=record-confirm]")
     error = page.locator("[data-field=quantity] .errorlist")
     expect(error).to_be_visible()
-    expect(error).to_contain_text("缝制")  # the message names the job it refuses
+    expect(error).to_contain_text("重复记录不予登记")
     assert WorkRecord.objects.count() == 1
     shot(page, "workshop-record-duplicate")
 
