@@ -296,3 +296,25 @@ def test_a_worker_records_their_own_day_and_it_awaits_the_workshop(client, w):
     stranger = grant(UserFactory(), Role.Kind.RESIDENT, w["A1"])
     client.force_login(stranger)
     assert client.get("/workshops/me/record/").status_code == 404
+
+
+def test_a_workshop_manager_records_work_and_pays_but_does_not_run_pay(client, w):
+    manager = UserFactory()
+    services.workshop_manager_add(by=w["staff"], workshop=w["ws"], user=manager)
+    client.force_login(manager)
+    assert client.get(f"/workshops/{w['ws'].pk}/records/new/").status_code == 200
+    pay = client.get(f"/workshops/{w['ws'].pk}/pay/").content.decode()
+    assert 'data-testid="pay-run-create"' not in pay
+    assert client.post(f"/workshops/{w['ws'].pk}/pay/", {"cycle": f"{last_month():%Y-%m}"}).status_code == 404
+    run = paid_run(w)
+    row = run.rows.get()
+    client.post(f"/workshops/pay/{run.pk}/", {"row": row.pk, f"r{row.pk}-pay_date": timezone.localdate(),
+                                              f"r{row.pk}-transfer_ref": "NX-1"})
+    row.refresh_from_db()
+    assert row.transfer_ref == "NX-1"
+    other = services.workshop_create(
+        by=grant(UserFactory(), Role.Kind.COMMUNITY_STAFF, w["B"]), name="别处车间",
+        operator=OrganizationFactory(division=w["B"]), credit_code=creditcode.make("360724", "MA35XK2P8"),
+        site=SiteFactory(division=w["B"]), kind=WorkshopKind.objects.get(code="home"), products="竹编",
+        opened_on=w["ws"].opened_on)
+    assert client.get(f"/workshops/{other.pk}/").status_code == 404
