@@ -19,8 +19,8 @@ THE RULES
   from the cycle's confirmed records at the rate in force on each record's date, minus deductions
   (never more than the gross); it writes the wage ledger rows. A row is marked paid once, with the
   pay date and a bank transfer reference or the worker's signature — never without either.
-- Unpaid rows past the due day are flagged to the community staff once (pay_overdue_notify, on the
-  job schedule); ledger rows past the retention period (≥ 3 years) are anonymised nightly.
+- Unpaid rows past the due day are flagged to the community staff and the county office once
+  (pay_overdue_notify, on the job schedule); ledger rows past the retention period (≥ 3 years) are anonymised nightly.
 - Quarterly review: the state follows the recognition figures and the previous review's grace.
 - Subsidy applications carry their evidence generated from records; submitted, they are frozen.
 """
@@ -700,11 +700,14 @@ def ledger_row_pay(*, by, row: LedgerRow, pay_date: dt.date, transfer_ref: str =
 
 
 def pay_overdue_notify(*, today: dt.date | None = None) -> int:
-    """Tell the community staff of each pay run past its due day with unpaid rows, once per run (a
-    second run of the job sends nothing: the run is marked flagged and the dedup key holds). Returns
-    how many runs were flagged now."""
+    """Tell the community staff of the workshop's community and the county office (county_admin of
+    its county) of each pay run past its due day with unpaid rows, once per run (a second run of the
+    job sends nothing: the run is marked flagged and the dedup key holds). Returns how many runs were
+    flagged now."""
     from linli.accounts.models import Role, User
     from linli.notifications.services import notify_all
+
+    from .rules import _county
 
     today = today or timezone.localdate()
     runs = (PayRun.objects.filter(paid_at__isnull=True, due_on__lt=today, flagged_at__isnull=True)
@@ -715,8 +718,11 @@ def pay_overdue_notify(*, today: dt.date | None = None) -> int:
         if not unpaid.exists():
             continue
         amount = sum((r.net for r in unpaid), ZERO)
-        staff = User.objects.filter(is_active=True, roles__kind=Role.Kind.COMMUNITY_STAFF,
-                                    roles__division=run.workshop.division).distinct()
+        county = _county(run.workshop.division)
+        who = Q(roles__kind=Role.Kind.COMMUNITY_STAFF, roles__division=run.workshop.division)
+        if county is not None:
+            who |= Q(roles__kind=Role.Kind.COUNTY_ADMIN, roles__division=county)
+        staff = User.objects.filter(who, is_active=True).distinct().order_by("pk")
         with transaction.atomic():
             if not PayRun.objects.filter(pk=run.pk, flagged_at__isnull=True).update(flagged_at=timezone.now()):
                 continue

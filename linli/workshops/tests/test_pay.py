@@ -1,5 +1,5 @@
 """Pay runs: gross from confirmed records at the rate in force on each record's date, deductions, net;
-once per cycle; the wage ledger row paid only with proof; overdue runs flagged once; retention."""
+once per cycle; the wage ledger row paid only with proof; overdue runs flagged once to the community staff and the county office; retention."""
 
 import datetime as dt
 from decimal import Decimal
@@ -13,7 +13,7 @@ from linli.core.testing import UserFactory
 from linli.notifications.models import Notification
 from linli.workshops import selectors, services
 from linli.workshops.models import Job, LedgerRow, PayRun
-from linli.workshops.testing import job, last_month, month_of_work, person, worker
+from linli.workshops.testing import county_user, job, last_month, month_of_work, person, staff_user, worker
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +131,31 @@ def test_an_unpaid_run_past_its_due_day_is_flagged_to_community_staff_once(world
     assert services.pay_overdue_notify(today=after) == 0
     n = Notification.objects.get(recipient=world["staff"], key="workshops.pay_overdue")
     assert world["workshop"].name in n.subject and n.shown
-    assert Notification.objects.filter(key="workshops.pay_overdue").count() == 1
+    # the community's staff and the county office (its county_admin), each once
+    assert set(Notification.objects.filter(key="workshops.pay_overdue").values_list("recipient", flat=True)) == {
+        world["staff"].pk, world["office"].pk}
+
+
+def test_the_overdue_flag_reaches_the_county_office_of_that_county_only_and_once(world):
+    from linli.divisions.models import Division
+
+    other_county = Division.objects.create(name="崇义县", code="360725", level=Division.Level.COUNTY)
+    elsewhere = county_user(other_county)
+    other_staff = staff_user(world["B"])
+    cycle = services.add_months(last_month(), -1)
+    wk = worker(world["workshop"], person(world["A1"]), by=world["staff"])
+    month_of_work(wk, world["sewing"], by=world["staff"], cycle=cycle, days=2)
+    run = services.pay_run_compute(by=world["staff"], workshop=world["workshop"], cycle=cycle)
+    after = run.due_on + dt.timedelta(days=1)
+    assert services.pay_overdue_notify(today=after) == 1
+    # a second pass (the run unflagged again, as after a restore) sends nothing new: the dedup key holds
+    PayRun.objects.filter(pk=run.pk).update(flagged_at=None)
+    assert services.pay_overdue_notify(today=after) == 1
+    sent = Notification.objects.filter(key="workshops.pay_overdue")
+    assert sent.filter(recipient=world["office"]).count() == 1
+    assert sent.filter(recipient=world["staff"]).count() == 1
+    assert not sent.filter(recipient__in=[elsewhere, other_staff]).exists()
+    assert sent.get(recipient=world["office"]).dedup_key == f"workshops.pay_overdue:{run.pk}"
 
 
 def test_ledger_rows_are_anonymised_after_the_retention_period_never_before_three_years(world):
