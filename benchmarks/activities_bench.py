@@ -100,6 +100,7 @@ def main():
     for occ in occurrences:
         for pid in rng.sample(by_com[occ.activity.site.division_id], per_occ):
             regs.append(Registration(occurrence=occ, person_id=pid, status="confirmed",
+                                     division_id=occ.activity.site.division_id,
                                      checked_in_at=occ.start if occ.start < timezone.now() else None))
     Registration.objects.bulk_create(regs, batch_size=5000)
     if connection.vendor == "postgresql":

@@ -38,8 +38,21 @@ def queries():
            Case.objects.visible_to(staff).exclude(status=Case.Status.CLOSED).order_by("-created_at")[:50])
     yield ("county: the persons API list (one page)", Person.objects.visible_to(county).order_by("pk")[:50])
     yield ("community staff: the persons API list (one page)", Person.objects.visible_to(staff).order_by("pk")[:50])
-    yield ("community staff: registrations API list (one page)",
-           Registration.objects.visible_to(staff).order_by("-pk")[:50])
+    yield ("community staff: registrations API list (one page, by community then id: decision 0026)",
+           Registration.objects.visible_to(staff).order_by("division_id", "pk")[:50])
+    yield ("community staff: registrations API list, its capped count (decision 0026)",
+           Registration.objects.visible_to(staff).order_by("division_id", "pk")[:1001].values("pk"))
+    from linli.grids import selectors as grid_selectors
+
+    grid = User.objects.get(username="grid")
+    campaign = grid_selectors.running_campaigns(user=grid).order_by("pk").last()
+    if campaign is not None:
+        paths = list(grid_selectors.my_grids(user=grid).values_list("path", flat=True))
+        from linli.core.scoping import path_q
+
+        yield ("grid worker's home: households of their grid still to reach in a campaign (first 20)",
+               grid_selectors.campaign_households(campaign=campaign, user=grid).filter(path_q("division__path", paths))
+               .filter(~grid_selectors._reached(campaign)).order_by("division__path", "address")[:20])
     yield ("a household's latest visit (grids)", Visit.objects.filter(
         household_id=Visit.objects.values_list("household_id", flat=True).first()).order_by("-visited_on")[:1])
 

@@ -26,6 +26,8 @@ PUBLIC = {
     # Residents find a center before they have an account: the public pages and a canteen's weekly menu.
     "public:directory", "public:site", "public:calendar", "public:ical", "public:night_talks", "public:verify",
     "canteen:menu",
+    # The WeChat gateway's binding call: authenticated by the gateway key, not by a login.
+    "notifications:wechat_bind",
 }
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,10 +15,9 @@ from django.views.decorators.http import require_POST
 from linli.accounts import audit_export, selectors, services
 from linli.accounts.forms import AuditFilterForm, GrantForm, UserCreateForm
 from linli.accounts.models import Role, User
-from linli.core.audit import audit_access
 from linli.core.models import AccessLog
 from linli.core.paging import page_of
-from linli.people.exports import XLSX
+from linli.jobs.views import export_view
 
 PAGE_SIZE = 50
 
@@ -129,13 +128,7 @@ def role_revoke(request, pk: int):
 # --- auditor: the trail -----------------------------------------------------------------------
 
 def _entries(request, form):
-    data = form.cleaned_data if form.is_valid() else {}
-    args = {"auditor": request.user, "username": data.get("user") or "", "person": data.get("person"),
-            "action": data.get("action") or "", "date_from": data.get("date_from"),
-            "date_to": data.get("date_to")}
-    log = data.get("log") or "access"
-    qs = selectors.change_entries(**args) if log == "changes" else selectors.access_entries(**args)
-    return log, qs
+    return audit_export.entries(auditor=request.user, form=form)
 
 
 @_only(selectors.is_auditor)
@@ -155,19 +148,11 @@ def audit(request):
 
 @_only(selectors.is_auditor)
 def audit_export_view(request, fmt: str):
-    """The filtered trail as CSV or .xlsx; the export itself is recorded (and shown to other auditors)."""
+    """The filtered trail as CSV or .xlsx, built by a job (linli.accounts.audit_export); its download
+    is recorded (and shown to other auditors)."""
     form = AuditFilterForm(request.GET or None)
-    log, qs = _entries(request, form)
-    entries = list(qs[:audit_export.EXPORT_LIMIT])
-    rows = audit_export.change_rows(entries) if log == "changes" else audit_export.access_rows(entries)
-    audit_access(request=request, action=AccessLog.Action.EXPORT,
-                 model="auditlog.LogEntry" if log == "changes" else "core.AccessLog",
-                 object_ids=[e.pk for e in entries], query=request.GET.urlencode()[:200])
-    name = f"audit-{log}-{timezone.localdate().isoformat()}"
-    if fmt == "csv":
-        response = HttpResponse(audit_export.to_csv(rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    else:
-        response = HttpResponse(audit_export.to_xlsx(rows, _("Audit")), content_type=XLSX)
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return response
+    kind = (form.cleaned_data.get("log") if form.is_valid() else "") or "access"
+    title = (_("Change log, %(date)s") if kind == "changes" else _("Access log, %(date)s")) % {
+        "date": timezone.localdate().isoformat()}
+    return export_view(request, builder="linli.accounts.audit_export.trail_export", title=title,
+                       params={"query": request.GET.dict(), "fmt": fmt})

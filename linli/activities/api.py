@@ -1,9 +1,14 @@
 """REST API for activities. Reads are scoped by visible_to (out of scope = 404); every write goes through
 the services, whose ValidationErrors come back as 400 with field messages."""
 
+from urllib.parse import urlencode
+
 import django_filters
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -14,6 +19,8 @@ from linli.core.api import ScopedViewSet
 from linli.orgs.models import Organization
 from linli.places.models import Room, Site
 from linli.volunteers.models import Team
+
+UPCOMING = 5  # dates of an activity nested in its API answer
 
 
 def _user(serializer):
@@ -34,14 +41,30 @@ class ActivitySerializer(serializers.ModelSerializer):
                                   help_text=_("Last date of a recurring series"))
     signup_opens_days = serializers.IntegerField(write_only=True, required=False, allow_null=True, min_value=0)
     signup_closes_minutes = serializers.IntegerField(write_only=True, required=False, default=0, min_value=0)
-    occurrences = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    upcoming = serializers.SerializerMethodField(
+        help_text=_("Ids of the next five dates that have not ended yet; every date of the activity, a page "
+                    "at a time, at occurrences_url"))
+    occurrences_url = serializers.SerializerMethodField(help_text=_("Every date of the activity, a page at a time"))
 
     class Meta:
         model = Activity
         fields = ["id", "title", "kind", "description", "site", "room", "platform", "method", "delivery", "organizers",
                   "team", "capacity", "recurrence", "start", "end", "until", "signup_opens_days",
-                  "signup_closes_minutes", "occurrences", "created_at"]
+                  "signup_closes_minutes", "upcoming", "occurrences_url", "created_at"]
         read_only_fields = ["created_at"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_upcoming(self, activity):
+        coming = getattr(activity, "coming", None)
+        if coming is None:  # a single activity just made or read: its own query
+            coming = activity.occurrences.filter(end__gt=timezone.now()).order_by("start")[:UPCOMING]
+        return [occ.pk for occ in coming]
+
+    @extend_schema_field(serializers.URLField())
+    def get_occurrences_url(self, activity):
+        url = f"{reverse('occurrence-list')}?{urlencode({'activity': activity.pk})}"
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
 
     def get_fields(self):
         fields = super().get_fields()
@@ -140,7 +163,11 @@ class ActivityViewSet(ScopedViewSet):
     filterset_fields = ["site", "kind", "platform", "method", "delivery", "recurrence"]
 
     def scope_queryset(self, qs):
-        return qs.prefetch_related("organizers", "occurrences")
+        # Only the next few dates of each activity (a window per activity, one query for the page):
+        # a weekly series holds two years of dates, and all of them are at occurrences_url.
+        coming = Occurrence.objects.filter(end__gt=timezone.now()).order_by("start")
+        return qs.prefetch_related("organizers", Prefetch("occurrences", queryset=coming[:UPCOMING],
+                                                          to_attr="coming"))
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -211,14 +238,16 @@ class OccurrenceViewSet(ScopedViewSet):
 
 
 class RegistrationViewSet(ScopedViewSet):
-    """Your own sign-ups, and those of the activities you organise."""
+    """Your own sign-ups, and those of the activities you organise; by community, then in sign-up order."""
     queryset = Registration.objects.all()
     serializer_class = RegistrationSerializer
     http_method_names = ["get", "post", "head", "options"]
     filterset_fields = ["occurrence", "status"]
 
     def scope_queryset(self, qs):
-        return qs.select_related("person", "occurrence__activity__site__division")
+        # By community, then in sign-up order: the (division, id) index answers a page directly; ordered
+        # by id alone PostgreSQL walks every registration of the county to find a community's (0026).
+        return qs.select_related("person", "occurrence__activity__site__division").order_by("division_id", "pk")
 
     def create(self, request, *args, **kwargs):
         return Response({"detail": _("Use the occurrence's register action.")}, status=405)

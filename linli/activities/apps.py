@@ -8,6 +8,7 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Civilization-practice activities")
 
     def ready(self):
+        from linli.activities import signals  # noqa: F401  (registrations follow their site)
         from linli.activities.home import my_signups
         from linli.core.home import register_block
 

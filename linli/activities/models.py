@@ -189,16 +189,22 @@ class Registration(models.Model):
     checked_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("checked in by"), null=True,
                                       blank=True, on_delete=models.SET_NULL, related_name="+")
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True, editable=False)
+    # The site's community, copied from occurrence → activity → site so a community's registrations
+    # are read through an index of their own (docs/performance.md, decision 0026); set on save, and
+    # moved with the site (signals.py).
+    division = models.ForeignKey("divisions.Division", verbose_name=_("division"), on_delete=models.PROTECT,
+                                 related_name="+", editable=False, db_index=False)
 
     objects = ScopedQuerySet.as_manager()
-    scope_field = "occurrence__activity__site__division"
+    scope_field = "division"
     scope_roles = ORGANISER_ROLES
 
     class Meta:
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")
         ordering = ["pk"]
-        indexes = [models.Index(fields=["occurrence", "status"], name="registration_occ_status")]
+        indexes = [models.Index(fields=["occurrence", "status"], name="registration_occ_status"),
+                   models.Index(fields=["division", "id"], name="registration_division_id")]
         constraints = [models.UniqueConstraint(
             fields=["occurrence", "person"], condition=Q(status__in=["confirmed", "waitlisted"]),
             name="registration_one_active_per_person",
@@ -207,9 +213,19 @@ class Registration(models.Model):
     def __str__(self):
         return f"{self.person} · {self.occurrence}"
 
+    def save(self, *args, **kwargs):
+        if self.division_id is None:
+            self.division_id = division_of_occurrence(self.occurrence_id)
+        super().save(*args, **kwargs)
+
     @classmethod
     def scope_own(cls, user):
         return Q(person__user=user)
+
+
+def division_of_occurrence(occurrence_id: int) -> int:
+    """The division a registration at this occurrence is scoped by: its site's community."""
+    return Occurrence.objects.filter(pk=occurrence_id).values_list("activity__site__division_id", flat=True).get()
 
 
 class Review(models.Model):

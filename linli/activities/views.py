@@ -1,7 +1,6 @@
 """Pages for activities. Thin: objects come through selectors (out of scope = 404), writes through services."""
 
 import datetime as dt
-from io import BytesIO
 
 import segno
 from django.contrib import messages
@@ -13,10 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
-from linli.activities import selectors, services
+from linli.activities import exports, selectors, services
+from linli.activities.exports import xlsx_safe  # noqa: F401 (canteen and volunteers import it from here)
 from linli.activities.forms import (
     ActivityEditForm,
     ActivityForm,
@@ -30,6 +29,7 @@ from linli.activities.ical import ics_calendar
 from linli.activities.models import Registration
 from linli.core.forms import apply_errors
 from linli.core.paging import page_of
+from linli.jobs.views import export_start
 from linli.places.models import Site
 
 ICAL_SALT = "linli.activities.ical"
@@ -371,59 +371,22 @@ def ical(request, token):
 
 # Ledger -------------------------------------------------------------------------------------------
 
-LEDGER_HEADERS = [gettext_noop("date"), gettext_noop("time"), gettext_noop("site"), gettext_noop("title"), gettext_noop("service platform"), gettext_noop("work method"),
-                  gettext_noop("six deliveries"), gettext_noop("organisers"), gettext_noop("participants (person-times)"), gettext_noop("volunteers"),
-                  gettext_noop("volunteer hours")]
-
-
-def xlsx_safe(value):
-    """Text that a spreadsheet would run as a formula (= + - @, tab, CR) is kept as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @login_required
 def ledger(request):
-    """The monthly civilization-practice activity ledger (文明实践活动台账): on screen and as .xlsx."""
+    """The monthly civilization-practice activity ledger (文明实践活动台账): on screen; its .xlsx is
+    built by a job (POST with format=xlsx) and downloaded from the export's page."""
     if not selectors.can_organise_any(request.user):
         raise PermissionDenied
     form = MonthForm(request.GET or None, user=request.user,
                      initial={"month": timezone.localdate().replace(day=1)})
-    month = form.cleaned_data["month"] if form.is_valid() else timezone.localdate().replace(day=1)
-    community = form.cleaned_data.get("community") if form.is_valid() else None
+    month, community = exports.ledger_filters(form)
+    if request.method == "POST" and request.GET.get("format") == "xlsx":
+        return export_start(request, builder="linli.activities.exports.ledger", title=exports.ledger_title(month),
+                            params={"query": request.GET.dict()}, division=community)
     rows = selectors.ledger_rows(user=request.user, month=month, division=community)
-    if request.GET.get("format") == "xlsx":
-        return _ledger_xlsx(rows, month)
     totals = {"participants": sum(r["participants"] for r in rows), "hours": sum(r["hours"] for r in rows)}
     page = page_of(request, rows, per_page=50)  # the screen previews; the .xlsx holds the whole month
+    query = request.GET.copy()
+    query.pop("format", None)
     return render(request, "activities/ledger.html", {"form": form, "rows": page, "page": page, "month": month,
-                                                       "totals": totals, "query": request.GET.urlencode()})
-
-
-def _ledger_xlsx(rows, month):
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = month.strftime("%Y-%m")
-    ws.append([_("Civilization-practice activity ledger %(month)s") % {"month": month.strftime("%Y-%m")}])
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.append([_(h) for h in LEDGER_HEADERS])
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
-    for r in rows:
-        ws.append([r["date"].date(), f"{r['date']:%H:%M}–{r['end']:%H:%M}",
-                   *[xlsx_safe(r[k]) for k in ("site", "title", "platform", "method", "delivery", "organizers")],
-                   r["participants"], r["volunteers"], r["hours"]])
-    for col, width in zip("ABCDEFGHIJK", (12, 13, 18, 28, 18, 16, 10, 30, 12, 10, 12), strict=True):
-        ws.column_dimensions[col].width = width
-    for row in ws.iter_rows(min_row=3, max_col=1):
-        row[0].number_format = "yyyy-mm-dd"
-    buf = BytesIO()
-    wb.save(buf)
-    response = HttpResponse(buf.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="activity-ledger-{month:%Y-%m}.xlsx"'
-    return response
+                                                       "totals": totals, "query": query.urlencode()})

@@ -2,25 +2,24 @@
 services; every page showing diners' personal data writes an access-log row."""
 
 import datetime as dt
-import io
 
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.activities.views import xlsx_safe
 from linli.core.audit import audit_access
 from linli.core.forms import apply_errors
 from linli.core.models import AccessLog
 from linli.core.paging import page_of
+from linli.jobs.views import export_start
 from linli.people import selectors as people_selectors
 from linli.people.models import Person
 from linli.volunteers.models import Volunteer
@@ -518,6 +517,13 @@ def settlement(request, pk):
     canteen = selectors.canteen_get(user=request.user, pk=pk)
     default = services.period_bounds(timezone.localdate())[0] - dt.timedelta(days=1)
     day = _day(request.POST.get("period") or request.GET.get("period", ""), default)
+    if request.method == "POST" and request.GET.get("format") == "xlsx":
+        first, last = services.period_bounds(day)
+        return export_start(request, builder="linli.canteen.exports.settlement_ledger",
+                            title=_("%(canteen)s meal ledger, %(first)s – %(last)s") % {
+                                "canteen": canteen.name, "first": first, "last": last},
+                            params={"canteen_id": canteen.pk, "period": day.isoformat()},
+                            division=canteen.site.division)
     if request.method == "POST":
         try:
             services.settlement_issue(by=request.user, canteen=canteen, period_start=day)
@@ -526,12 +532,6 @@ def settlement(request, pk):
             messages.error(request, _error_text(exc))
         return redirect(f"{reverse('canteen:settlement', args=[pk])}?period={day}")
     data = selectors.settlement_preview(canteen=canteen, day=day)
-    if request.GET.get("format") == "xlsx":
-        meals = list(Meal.objects.filter(canteen=canteen, booked_on__range=(data["first"], data["last"]))
-                     .select_related("diner__person", "tier").order_by("booked_on", "served_at", "pk"))
-        audit_access(request=request, action=A.EXPORT, model=DINER,
-                     object_ids=sorted({m.diner_id for m in meals if m.diner_id}), fields=["name", "meals"])
-        return _ledger_xlsx(canteen, data, meals)
     issued = data["issued"]
     show = issued if issued else None
     return render(request, "canteen/settlement.html", {
@@ -540,52 +540,6 @@ def settlement(request, pk):
         "next": (data["last"] + dt.timedelta(days=1)).isoformat(),
         "settlements": canteen.settlements.all()[:12],
         "can_issue": issued is None and data["last"] < timezone.localdate()})
-
-
-def _ledger_xlsx(canteen, data, meals):
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"{data['first']:%Y-%m}"
-    ws.append([xlsx_safe(_("%(canteen)s meal ledger, %(first)s – %(last)s") % {
-        "canteen": canteen.name, "first": data["first"], "last": data["last"]})])
-    ws["A1"].font = Font(bold=True, size=13)
-    ws.append([_("No."), _("date served"), _("meal"), _("diner"), _("subsidy tier"), _("why subsidised"), _("how"),
-               _("price"), _("subsidy"), _("paid by the diner"), _("recorded at"), _("reason")])
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
-    for i, m in enumerate(meals, start=1):
-        ws.append([i, m.date.isoformat(), str(m.get_slot_display()), xlsx_safe(m.diner.person.name if m.diner else _("Walk-in")),
-                   xlsx_safe(m.tier.name if m.tier else ""), xlsx_safe(m.tier_reason), str(m.get_method_display()),
-                   float(m.price), float(m.subsidy), float(m.paid),
-                   timezone.localtime(m.recorded_at).strftime("%Y-%m-%d %H:%M"), xlsx_safe(m.reason)])
-    t = data["totals"]
-    ws.append([])
-    ws.append([_("Meals (人次)"), t["meals"]])
-    ws.append([_("Subsidised meals"), t["subsidised_meals"]])
-    ws.append([_("Subsidy owed (yuan)"), float(t["subsidy"])])
-    ws.append([_("Paid by diners (yuan)"), float(t["paid"])])
-    tiers = wb.create_sheet(_("By tier"))
-    tiers.append([_("subsidy tier"), _("meals"), _("subsidy"), _("paid by the diner")])
-    for r in t["by_tier"]:
-        tiers.append([xlsx_safe(r["tier"]), r["meals"], float(r["subsidy"]), float(r["paid"])])
-    gaps = wb.create_sheet(_("Food safety"))
-    gaps.append([_("date"), _("detail")])
-    for g in data["gaps"]:
-        gaps.append([g["date"].isoformat(), "、".join(g["missing"])])
-    checks = wb.create_sheet(_("Checks"))
-    checks.append([_("check"), _("meal records"), _("detail")])
-    for f in data["findings"]:
-        checks.append([xlsx_safe(f["label"]), ", ".join(map(str, f["meals"])), xlsx_safe(f.get("detail", ""))])
-    for col, width in zip("ABCDEFGHIJKL", (6, 12, 8, 12, 14, 22, 14, 8, 8, 10, 17, 20), strict=True):
-        ws.column_dimensions[col].width = width
-    buf = io.BytesIO()
-    wb.save(buf)
-    resp = HttpResponse(buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    resp["Content-Disposition"] = f'attachment; filename="canteen-ledger-{canteen.pk}-{data["first"]:%Y-%m}.xlsx"'
-    return resp
 
 
 # Tiers --------------------------------------------------------------------------------------------

@@ -539,6 +539,7 @@ def case_accept(*, case: Case, by) -> Case:
     if target_status(case, "accept") is None:
         raise _illegal(case, "accept")
     _require(is_worker_for(by, case), _("This order was not offered to you."))
+    offered = _volunteer_users(case) if case.kind == O else []  # before a team's order becomes one volunteer's
     fields = []
     if case.volunteer_id is None and case.team_id is not None:
         vol = volunteer_of(by)
@@ -547,7 +548,10 @@ def case_accept(*, case: Case, by) -> Case:
             fields.append("volunteer")
     _move(case, "accept", by=by, fields=fields)
     if case.kind == O:
-        _tell(case, "case.accepted", _requesters(case), who=case.volunteer or case.team or case.organization or by)
+        who = case.volunteer or case.team or case.organization or by
+        _tell(case, "case.accepted", _requesters(case), who=who)
+        # The volunteers it was offered to and who did not take it themselves (a team-mate or staff did).
+        _tell(case, "case.taken", [u for u in offered if u != by], who=case.volunteer or by)
     return case
 
 
@@ -631,6 +635,8 @@ def case_complete(*, case: Case, by, report: str, hours=None, files=()) -> Case:
     _save_files(case, checked, by)
     if case.kind == O:
         _tell(case, "case.done", _requesters(case), report=report[:300])
+        # The volunteer is told when somebody else (staff) reported their order done.
+        _tell(case, "case.completed", [u for u in _volunteer_users(case) if u != by], who=by, report=report[:300])
     return case
 
 

@@ -1,15 +1,14 @@
 """Pages for cases. Thin: cases come through selectors (out of scope = 404), writes through services."""
 
-import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from linli.cases import forms as f
@@ -19,8 +18,8 @@ from linli.core import rollups
 from linli.core.audit import audit_access
 from linli.core.forms import apply_errors
 from linli.core.paging import page_of
-from linli.core.templatetags.linli_format import format_when
 from linli.divisions.models import Division
+from linli.jobs.views import export_view
 
 S = Case.Status
 
@@ -390,70 +389,18 @@ def figures(request):
         "kinds": dict(Kind.choices), "as_of": min((a for a in (as_of, rows_as_of) if a), default=None)})
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Text starting with = + - @ (or a tab/CR) is prefixed with ' so no spreadsheet runs it as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-# Headers are contexted: "Received"/"Closed" alone are the statuses 已受理/已关闭, not the ledger's date columns.
-LEDGER_HEADERS = [gettext_noop("No."), gettext_noop("Case number"), pgettext_lazy("ledger column", "Date received"), gettext_noop("Community"), gettext_noop("Kind of dispute"),
-                  gettext_noop("Parties"), gettext_noop("Facts"), gettext_noop("Mediator"), gettext_noop("Mediation sessions"), gettext_noop("Outcome"),
-                  gettext_noop("Agreement terms"), gettext_noop("How, where and when carried out"), gettext_noop("Referred to"), pgettext_lazy("ledger column", "Date closed"),
-                  gettext_noop("Left the community"), gettext_noop("Follow-up visit")]
-
-
 @login_required
 def ledger(request):
-    """The people's mediation ledger (人民调解台账) as .xlsx, from the dispute cases; access is audited
-    (it names the parties)."""
+    """The people's mediation ledger (人民调解台账) as .xlsx, built by a job (linli.cases.exports); the
+    download is audited (it names the parties)."""
     if not selectors.can_see_ledger(request.user):
         raise PermissionDenied
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
     form = f.LedgerForm(request.GET or None, user=request.user)
     d = form.cleaned_data if form.is_valid() else {}
     year = d.get("year") or timezone.localdate().year
-    disputes = list(selectors.ledger_disputes(user=request.user, year=year, division=d.get("division")))
-    wb = Workbook()
-    ws = wb.active
-    ws.title = str(year)
-    ws.append([_("People's mediation ledger %(year)s") % {"year": year}])
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.append([_(h) if isinstance(h, str) else str(h) for h in LEDGER_HEADERS])
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
-    outcome = {Case.Resolution.RESOLVED: _("Agreement reached"), Case.Resolution.UNRESOLVED: _("Mediation failed"),
-               Case.Resolution.WITHDRAWN: _("Withdrawn"), Case.Resolution.DUPLICATE: _("Duplicate")}
-    for i, c in enumerate(disputes, start=1):
-        parties = "；".join(f"{p.get_role_display()}：{p.name}" for p in c.parties.all())
-        sessions = "；".join(f"{format_when(s.held_at, 'fulldate')} {s.record[:60]}" for s in c.sessions.all())
-        row = [i, c.number, timezone.localtime(c.created_at).date(), c.division.name, str(c.service), parties,
-               c.description, str(c.assignee or ""), sessions,
-               outcome.get(c.resolution, c.get_status_display()), c.agreement_terms, c.performance, c.referred_to,
-               timezone.localtime(c.closed_at).date() if c.closed_at else "",
-               _("yes") if c.escalations else _("no"),
-               c.follow_up_note if c.followed_up_at else ""]
-        ws.append([safe_cell(v) for v in row])
-    for col, width in zip("ABCDEFGHIJKLMNOP", (5, 12, 11, 12, 14, 26, 40, 10, 40, 12, 36, 28, 16, 11, 8, 28),
-                          strict=True):
-        ws.column_dimensions[col].width = width
-    for row in ws.iter_rows(min_row=3):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    audit_access(request=request, action="export", model="cases.Case", object_ids=[c.pk for c in disputes],
-                 fields=["parties"], query=f"ledger {year}")
-    buf = io.BytesIO()
-    wb.save(buf)
-    response = HttpResponse(buf.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="mediation-ledger-{year}.xlsx"'
-    return response
+    return export_view(request, builder="linli.cases.exports.mediation_ledger",
+                       title=_("People's mediation ledger %(year)s") % {"year": year},
+                       params={"query": request.GET.dict()}, division=d.get("division"))
 
 
 def services_page(request):

@@ -377,7 +377,9 @@ class Attendance(models.Model):
         verbose_name_plural = _("attendances")
         ordering = ["-date", "checked_in_at", "pk"]
         indexes = [models.Index(fields=["site", "date"], name="attendance_site_date"),
-                   models.Index(fields=["released_at", "closes_at"], name="attendance_open")]
+                   models.Index(fields=["released_at", "closes_at"], name="attendance_open"),
+                   # The API list's order (newest check-in first): a page from the index.
+                   models.Index(fields=["-checked_in_at", "id"], name="attendance_checked_in_id")]
         constraints = [
             # The safety rule, also in the database: released means to a listed person, or alone
             # on consent (checked by the service against the enrollment).

@@ -25,7 +25,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from linli.accounts.models import Role
@@ -112,30 +111,12 @@ def _require(ok: bool, message: str) -> None:
 
 # Notifications ------------------------------------------------------------------------------------
 
-class ConsoleBackend:
-    """Prints notifications (the default); set LINLI_CLASSROOM_NOTIFY_BACKEND to a class with
-    send(*, user, subject, body) to deliver them by SMS, WeChat or mail."""
-
-    def send(self, *, user, subject: str, body: str) -> None:
-        print(f"[classroom] to {user}: {subject}\n{body}")
-
-
-def _backend():
-    return import_string(_setting("LINLI_CLASSROOM_NOTIFY_BACKEND", "linli.classroom.services.ConsoleBackend"))()
-
-
 def notify(*, users, kind: str, subject: str, body: str = "", enrollment: Enrollment | None = None) -> int:
-    """Store one Notification per user and hand it to the backend; a failing backend never undoes
-    the fact it reports (the row stays, the failure is logged)."""
+    """Store one line per user in the child's history (shown on the child's page). Delivery to the
+    guardians' phones goes through `linli.notifications` (`_tell_guardians`), not from here."""
     users = [u for u in dict.fromkeys(users) if u is not None]
     Notification.objects.bulk_create([Notification(user=u, kind=kind, subject=subject[:200], body=body[:500],
                                                    enrollment=enrollment) for u in users])
-    backend = _backend()
-    for u in users:
-        try:
-            backend.send(user=u, subject=subject, body=body)
-        except Exception:  # noqa: BLE001 - a delivery failure is logged, not raised
-            log.exception("classroom notification to %s failed", u)
     return len(users)
 
 

@@ -1,14 +1,12 @@
 """Pages for the four-thirty classroom. Thin: reads through selectors (out of scope = 404), writes
 through services; every page that shows a child's data writes an access-log row."""
 
-import datetime as dt
-import io
 
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,10 +18,11 @@ from linli.core.audit import audit_access
 from linli.core.forms import apply_errors
 from linli.core.models import AccessLog
 from linli.core.paging import page_of
+from linli.jobs.views import export_start
 from linli.people.models import Person
 from linli.places.models import Site
 
-from . import selectors, services
+from . import exports, selectors, services
 from .forms import NEW_CHILD, BackgroundCheckForm, EnrollForm, PickupForm, ProgramForm
 from .models import Attendance, Enrollment, PickupPerson, Program, RosterEntry, Session
 
@@ -467,68 +466,24 @@ def checks(request):
     return render(request, "classroom/checks.html", {"form": form, "rows": rows})
 
 
-def _month(value: str) -> tuple[int, int]:
-    try:
-        year, month = (int(x) for x in value.split("-"))
-        dt.date(year, month, 1)
-    except (ValueError, TypeError):
-        today_ = timezone.localdate()
-        return today_.year, today_.month
-    return year, month
-
-
 @login_required
 def ledger(request):
-    """The monthly sign-in ledger (签到台账) of a site: printable, and as .xlsx."""
+    """The monthly sign-in ledger (签到台账) of a site: printable on screen; its .xlsx is built by a job
+    (POST with format=xlsx, linli.classroom.exports) and downloaded, audited, from the export's page."""
     sites = selectors.ledger_sites(user=request.user)
     if not sites.exists():
         raise Http404
     site = sites.filter(pk=request.GET.get("site") or 0).first() or sites.first()
-    year, month = _month(request.GET.get("month", ""))
+    year, month = exports.month_of(request.GET.get("month", ""))
+    if request.method == "POST" and request.GET.get("format") == "xlsx":
+        return export_start(request, builder="linli.classroom.exports.signin_ledger",
+                            title=exports.ledger_title(site, year, month),
+                            params={"site": site.pk, "month": f"{year}-{month:02d}"}, division=site.division)
     rows = list(selectors.ledger_rows(site=site, year=year, month=month))
     ids = sorted({r.enrollment_id for r in rows})
-    export = request.GET.get("format") == "xlsx"
     if ids:
-        audit_access(request=request, action=A.EXPORT if export else A.LIST, model=ENROLLMENT, object_ids=ids,
-                     fields=selectors.LEDGER_FIELDS)
-    if export:
-        return _ledger_xlsx(site, year, month, rows)
+        audit_access(request=request, action=A.LIST, model=ENROLLMENT, object_ids=ids, fields=selectors.LEDGER_FIELDS)
     return render(request, "classroom/ledger.html", {"sites": sites, "site": site, "month": f"{year}-{month:02d}",
                                                      "year": year, "month_n": month, "rows": rows,
                                                      "print": request.GET.get("print") == "1"})
-
-
-def _ledger_xlsx(site, year, month, rows):
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"{year}-{month:02d}"
-    ws.append([_("%(site)s four-thirty classroom sign-in ledger, %(year)s-%(month)02d") % {
-        "site": site.name, "year": year, "month": month}])
-    ws["A1"].font = Font(bold=True, size=13)
-    head = [_("No."), _("date"), _("child"), _("kind"), _("checked in"), _("checked in by"), _("left"),
-            _("collected by"), _("confirmed by"), _("released by")]
-    ws.append(head)
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
-    for i, r in enumerate(rows, start=1):
-        ws.append([i, r.date.isoformat(), r.enrollment.child_name, str(r.get_kind_display()),
-                   timezone.localtime(r.checked_in_at).strftime("%H:%M"), str(r.checked_in_by or ""),
-                   timezone.localtime(r.released_at).strftime("%H:%M") if r.released_at else "",
-                   (f"{r.released_to.name}（{r.released_to.get_relation_display()}）" if r.released_to
-                    else (str(_("alone (guardian's consent)")) if r.release_method == "self" else "")),
-                   str(r.get_release_method_display()) if r.release_method else "", str(r.released_by or "")])
-    ws.append([])
-    ws.append([_("Student-visits (人次)"), len(rows)])
-    for col, width in zip("ABCDEFGHIJ", (6, 12, 12, 10, 9, 14, 9, 18, 16, 14), strict=True):
-        ws.column_dimensions[col].width = width
-    ws["A1"].alignment = Alignment(horizontal="left")
-    buf = io.BytesIO()
-    wb.save(buf)
-    resp = HttpResponse(buf.getvalue(),
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    resp["Content-Disposition"] = f'attachment; filename="classroom-ledger-{site.pk}-{year}-{month:02d}.xlsx"'
-    return resp
 

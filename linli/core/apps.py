@@ -10,6 +10,14 @@ class CoreConfig(AppConfig):
 
         register_block(order=5, template="core/_charts_block.html", context=charts_block)
 
+        from linli.core import trends
+
+        trends.register_rollups()
+
+        from linli.core import rollups
+
+        rollups.connect_marks()
+
         from linli.core import caching
 
         caching.connect()

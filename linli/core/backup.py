@@ -25,6 +25,8 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
+from linli.core import rollups
+
 MAGIC = b"LINLIBK1"
 CHUNK = 1 << 20
 
@@ -129,7 +131,7 @@ def restore(archive: Path | str, *, force: bool = False) -> int:
             call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
             out = io.StringIO()
             # Loading is not a change to audit, and must not set off the signals that end sessions.
-            with disable_auditlog():
+            with disable_auditlog(), rollups.marks_paused():
                 call_command("loaddata", str(Path(tmp) / "data.linlijson"), verbosity=1, stdout=out)
         media = Path(tmp) / "media"
         if media.exists():

@@ -34,3 +34,11 @@ def mask_phone(phone: str) -> str:
     if len(digits) < 7:
         return "*" * len(digits)
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def mask_email(email: str) -> str:
+    """The first character of the mailbox and the whole domain: w***@example.cn."""
+    local, at, domain = (email or "").strip().partition("@")
+    if not at:
+        return mask_phone(local)
+    return f"{local[:1]}***@{domain}"

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -45,6 +46,9 @@ class Rollup(models.Model):
     section = models.CharField(max_length=60)
     data = models.JSONField()
     computed_at = models.DateTimeField()
+    # The tables the section's queries read when it was computed: a mark on one of them (in a
+    # division of this scope) is what makes `refresh_changed` recompute it.
+    tables = models.JSONField(default=list)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["key", "section"], name="rollup_once_per_scope")]
@@ -52,3 +56,20 @@ class Rollup(models.Model):
 
     def __str__(self):
         return f"{self.scope} · {self.section} @ {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class RollupMark(models.Model):
+    """A division whose records changed since the last refresh (`core.rollups.mark_changed`): the
+    scheduled refresh recomputes only the scopes that cover a marked division. Written in the writer's
+    own transaction (a rolled-back write leaves no mark) and insert-only, so concurrent writers never
+    wait on one another's marks."""
+
+    path = models.CharField(max_length=255)
+    table = models.CharField(max_length=100)
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.table} {self.path} @ {self.marked_at:%Y-%m-%d %H:%M:%S}"

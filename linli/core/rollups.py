@@ -12,8 +12,12 @@ volunteers per team) and figures relative to today (last 30 days, overdue, runni
 of which add up across days or divisions. A page therefore reads one row per section, and its cost
 does not depend on how many records the county has; the refresh does that work in the background.
 
-Kept current by `refresh_all()` (the job schedule calls it every few minutes; `linli manage
-rollups_refresh`). A scope nobody asked for yet (a grid, a user with grants in two communities) is
+Kept current by `refresh_changed()` (the job schedule calls it every few minutes): every write to
+a scoped record marks its division (`mark_changed`, from post_save / pre_delete / m2m_changed), and
+the refresh recomputes only the scopes covering a marked division, plus any scope whose rows are
+older than today's midnight (figures relative to today: last 30 days, overdue) or FULL_EVERY (a
+write that bypassed the signals: QuerySet.update, bulk_create). `refresh_all()` rebuilds everything
+(nightly, and `linli manage rollups_refresh`). A scope nobody asked for yet (a grid, a user with grants in two communities) is
 computed on first read and refreshed with the others from then on. Reads go through Django's cache
 (Redis in production) for ROLLUP_CACHE_SECONDS; the key is the scope, never the user, and two users
 share a rollup only when their scopes are the same set of divisions.
@@ -21,8 +25,11 @@ share a rollup only when their scopes are the same set of divisions.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import re
+import threading
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -32,6 +39,10 @@ from django.utils import timezone
 
 ALL = "*"
 ROLLUP_CACHE_SECONDS = 60
+FULL_EVERY = dt.timedelta(hours=1)  # the longest a rollup goes unrecomputed, marked or not
+# Sections over rows their services write with QuerySet.update / bulk_create (deliveries, job claims),
+# which send no signal: cheap, so recomputed on every scheduled refresh.
+ALWAYS = {"notifications", "jobs"}
 _EXTRA: dict[str, Callable] = {}
 
 
@@ -92,21 +103,38 @@ def viewer(scope: str):
 
 # Compute, store, read -----------------------------------------------------------------------------
 
-def compute(scope: str, names: Iterable[str] | None = None) -> dict:
+def compute(scope: str, names: Iterable[str] | None = None, *, tables: dict | None = None) -> dict:
+    """The sections' figures for the scope, live. With `tables` (a dict), also the tables each
+    section's queries read, by section name."""
     sections = _sections()
     who = viewer(scope)
-    return {name: sections[name](who) for name in (names or sections)}
+    if tables is None:
+        return {name: sections[name](who) for name in (names or sections)}
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    out = {}
+    for name in names or sections:
+        with CaptureQueriesContext(connection) as seen:
+            out[name] = sections[name](who)
+        tables[name] = sorted({t for q in seen.captured_queries for t in _TABLE.findall(q["sql"])})
+    return out
 
 
-def _store(scope: str, data: dict, at: dt.datetime) -> None:
+_TABLE = re.compile(r'(?:FROM|JOIN)\s+"([A-Za-z0-9_]+)"')
+
+
+def _store(scope: str, data: dict, at: dt.datetime, tables: dict | None = None) -> None:
     from linli.core.models import Rollup
 
     key = _key(scope)
+    tables = tables or {}
     existing = set(Rollup.objects.filter(key=key, section__in=list(data)).values_list("section", flat=True))
     if existing:
         for name in existing:
-            Rollup.objects.filter(key=key, section=name).update(data=data[name], computed_at=at)
-    new = [Rollup(key=key, scope=scope, section=name, data=value, computed_at=at)
+            Rollup.objects.filter(key=key, section=name).update(data=data[name], computed_at=at,
+                                                                tables=tables.get(name, []))
+    new = [Rollup(key=key, scope=scope, section=name, data=value, computed_at=at, tables=tables.get(name, []))
            for name, value in data.items() if name not in existing]
     if new:
         try:
@@ -137,8 +165,9 @@ def read(scope: str, names: list[str]) -> tuple[dict, dt.datetime | None]:
         missing = [n for n in names if n not in data]
     if missing:
         now = timezone.now()
-        fresh = compute(scope, missing)
-        _store(scope, fresh, now)
+        tables = {}
+        fresh = compute(scope, missing, tables=tables)
+        _store(scope, fresh, now, tables)
         data.update({n: (v, now) for n, v in fresh.items()})
     as_of = min(at for _, at in data.values()) if data else None
     return {n: data[n][0] for n in names}, as_of
@@ -190,19 +219,162 @@ def figures(user=None) -> tuple[dict, dt.datetime | None]:
 
 # Refresh ------------------------------------------------------------------------------------------
 
-def refresh_all() -> int:
-    """Recompute every rollup: the whole database, each county, town and community, and every scope
-    read since (grids, users with several grants). Returns the number of scopes refreshed. The job
-    schedule calls this every few minutes; `linli manage rollups_refresh` runs it by hand."""
+def _known_scopes() -> set[str]:
     from linli.core.models import Rollup
     from linli.divisions.models import Division
 
     scopes = {ALL, *Division.objects.exclude(level=Division.Level.GRID).values_list("path", flat=True)}
-    scopes |= set(Rollup.objects.values_list("scope", flat=True).distinct())
-    alive = {p for p in Division.objects.values_list("path", flat=True)}
-    for scope in sorted(scopes):
+    return scopes | set(Rollup.objects.values_list("scope", flat=True).distinct())
+
+
+def _recompute(todo: dict[str, list[str] | None]) -> int:
+    """Recompute each scope's sections (None: all of them); returns how many sections were computed."""
+    from linli.core.models import Rollup
+    from linli.divisions.models import Division
+
+    alive = set(Division.objects.values_list("path", flat=True))
+    n = 0
+    for scope in sorted(todo):
         if scope != ALL and not all(p in alive for p in scope.split("|") if p):
             Rollup.objects.filter(key=_key(scope)).delete()  # a division went away
             continue
-        _store(scope, compute(scope), timezone.now())
+        tables = {}
+        data = compute(scope, todo[scope], tables=tables)
+        _store(scope, data, timezone.now(), tables)
+        n += len(data)
+    return n
+
+
+def _take_marks() -> tuple[list[int], set[tuple[str, str]]]:
+    from linli.core.models import RollupMark
+
+    rows = list(RollupMark.objects.values_list("pk", "path", "table"))
+    return [pk for pk, _p, _t in rows], {(path, table) for _pk, path, table in rows}
+
+
+def _drop_marks(ids: list[int]) -> None:
+    from linli.core.models import RollupMark
+
+    # By the ids read, not a range: a mark whose transaction commits while we compute stays for next time.
+    for i in range(0, len(ids), 5000):
+        RollupMark.objects.filter(pk__in=ids[i:i + 5000]).delete()
+
+
+def refresh_all() -> int:
+    """Recompute every rollup: the whole database, each county, town and community, and every scope
+    read since (grids, users with several grants). Returns the number of scopes refreshed. Nightly on
+    the job schedule, and `linli manage rollups_refresh` by hand; `refresh_changed` runs in between."""
+    ids, _marks = _take_marks()
+    scopes = _known_scopes()
+    _recompute(dict.fromkeys(scopes))
+    _drop_marks(ids)
     return len(scopes)
+
+
+def covers(scope: str, path: str) -> bool:
+    """True if records at division `path` count in `scope` (a mark at "*", a record of no division,
+    may count in any)."""
+    return scope == ALL or path == ALL or any(path.startswith(p) for p in scope.split("|") if p)
+
+
+def refresh_changed(now: dt.datetime | None = None) -> int:
+    """The scheduled refresh. A scope's section is recomputed when a division the scope covers was
+    marked on a table the section read last time, or when it was last computed before today (local
+    midnight) or more than FULL_EVERY ago. Returns how many sections were recomputed."""
+    from linli.core.models import Rollup
+
+    now = now or timezone.now()
+    ids, marks = _take_marks()
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    cutoff = max(midnight, now - FULL_EVERY)
+    names = set(_sections())
+    rows: dict[str, dict[str, tuple]] = {}
+    for scope, name, tables, at in Rollup.objects.values_list("scope", "section", "tables", "computed_at"):
+        rows.setdefault(scope, {})[name] = (set(tables or ()), at)
+    todo: dict[str, list[str] | None] = {}
+    for scope in _known_scopes():
+        have = rows.get(scope, {})
+        if set(have) < names or any(at < cutoff for _t, at in have.values()):
+            todo[scope] = None  # new, or old: every section
+            continue
+        touched = {table for path, table in marks if covers(scope, path)}
+        due = [name for name, (tables, _at) in have.items()
+               if name in names and (name in ALWAYS or not tables or tables & touched)]
+        if due:
+            todo[scope] = sorted(due)
+    n = _recompute(todo)
+    _drop_marks(ids)
+    return n
+
+
+# Marks: which divisions' records changed ---------------------------------------------------------
+
+def _path_of(instance) -> str | None:
+    field = getattr(type(instance), "scope_field", None)
+    if field is None:
+        return ALL  # a record of no division (a notification, a case's party): any scope may read it
+    if field == "":
+        return instance.path
+    model = type(instance)
+    return model._base_manager.filter(pk=instance.pk).values_list(f"{field}__path", flat=True).first()
+
+
+def mark_changed(instance, *, table: str | None = None) -> None:
+    """Note that a scoped record changed: its division's scopes are recomputed by the next
+    `refresh_changed`. One indexed read (the division's path) and one insert, in the writer's transaction."""
+    from linli.core.models import RollupMark
+
+    if instance.pk is None or getattr(_paused, "on", False):
+        return
+    path = _path_of(instance)
+    if path:
+        RollupMark.objects.create(path=path, table=table or instance._meta.db_table)
+
+
+_paused = threading.local()
+
+
+@contextlib.contextmanager
+def marks_paused():
+    """No marks while a backup is loaded (its many-to-many links send m2m_changed; the dump holds the
+    marks it had, and a refresh_all after a restore recomputes everything anyway)."""
+    _paused.on = True
+    try:
+        yield
+    finally:
+        _paused.on = False
+
+
+def _on_save(sender, instance, raw=False, **kwargs):
+    if not raw:
+        mark_changed(instance)
+
+
+def _on_delete(sender, instance, **kwargs):
+    mark_changed(instance)  # before the row goes: its division is still readable
+
+
+def _on_m2m(sender, instance, action, **kwargs):
+    if action in ("post_add", "post_remove", "post_clear"):
+        mark_changed(instance, table=sender._meta.db_table)
+
+
+# Written on every page view or by the refresh itself, and read by no figure.
+UNMARKED = {"core.AccessLog", "core.Rollup", "core.RollupMark", "accounts.LoginThrottle"}
+
+
+def connect_marks() -> None:
+    """post_save / pre_delete / m2m_changed on the project's models: a scoped one marks its division,
+    any other "*" (the sections that read its table are recomputed for every scope)."""
+    from django.apps import apps
+    from django.db.models.signals import m2m_changed, post_save, pre_delete
+
+    for model in apps.get_models():
+        if not model.__module__.startswith("linli.") or model._meta.label in UNMARKED:
+            continue
+        uid = f"linli.rollups.mark.{model._meta.label}"
+        post_save.connect(_on_save, sender=model, dispatch_uid=f"{uid}.save", weak=False)
+        pre_delete.connect(_on_delete, sender=model, dispatch_uid=f"{uid}.delete", weak=False)
+        for field in model._meta.many_to_many:
+            m2m_changed.connect(_on_m2m, sender=field.remote_field.through,
+                                dispatch_uid=f"{uid}.m2m.{field.name}", weak=False)

@@ -2,8 +2,8 @@
 
 One function per figure, each ONE aggregate query over the records (grouped by month and by the
 record's division), whatever the number of months or communities; the same rows give the series by
-month and the totals by community. Every figure is counted from records, like core.stats. When figures
-move to precomputed rollups, each function can read its rollup instead and keep its signature:
+month and the totals by community. Every figure is counted from records, like core.stats, and kept as a
+rollup per scope (`register_rollups`; `charts` reads them for the usual twelve months). Each function:
 
     fn(*, user, months=12) -> {"by_month": {"2026-01": n, ...}, "by_division": {division_id: n, ...}}
 
@@ -71,7 +71,7 @@ def activity_participants(*, user, months: int = MONTHS) -> dict:
     from linli.activities.models import Registration
 
     qs = _scoped(Registration, user).filter(checked_in_at__isnull=False)
-    return _series(qs, when="checked_in_at", division="occurrence__activity__site__division", months=months)
+    return _series(qs, when="checked_in_at", division="division", months=months)
 
 
 def volunteer_hours(*, user, months: int = MONTHS) -> dict:
@@ -115,13 +115,45 @@ def _communities(user):
     return list(qs.order_by("path").values_list("pk", "name", "path"))
 
 
+def rollup_name(key: str) -> str:
+    return f"trends.{key}"
+
+
+def register_rollups() -> None:
+    """Each figure's twelve months are a rollup (core.rollups) per scope: the county home read them
+    live, one aggregate over a year of check-ins, 0.5 s on the large county (docs/performance.md)."""
+    from linli.core.rollups import register_rollup
+
+    for key, _label, _unit, fn in FIGURES:
+        register_rollup(rollup_name(key), lambda who, fn=fn: fn(user=who))
+
+
+def _from_rollups(user) -> tuple[dict, dt.datetime | None]:
+    from linli.core import rollups
+
+    names = [rollup_name(key) for key, *_rest in FIGURES]
+    got, as_of = rollups.read(rollups.scope_of(user), names)
+    out = {}
+    for key, *_rest in FIGURES:
+        series = got[rollup_name(key)]
+        # Stored as JSON: the division ids came back as strings ("null" for records without one).
+        out[key] = {"by_month": series["by_month"],
+                    "by_division": {(None if d in (None, "null") else int(d)): v
+                                    for d, v in series["by_division"].items()}}
+    return out, as_of
+
+
 def charts(*, user, months: int = MONTHS) -> dict:
     """What the home page's charts draw, as plain JSON-ready data in the current language: month labels,
-    each figure by month, and each figure by community (the communities in the user's scope)."""
+    each figure by month, and each figure by community (the communities in the user's scope). The usual
+    twelve months come from the rollups ("as_of" says when they were counted); other spans are live."""
     from linli.divisions.models import Division
 
     keys = month_keys(months)
-    data = {key: fn(user=user, months=months) for key, _label, _unit, fn in FIGURES}
+    if months == MONTHS:
+        data, as_of = _from_rollups(user)
+    else:
+        data, as_of = {key: fn(user=user, months=months) for key, _label, _unit, fn in FIGURES}, None
     communities = _communities(user)
     # One query maps every division the series name (grids too) to its community, by path prefix.
     ids = {d for s in data.values() for d in s["by_division"] if d is not None}
@@ -131,7 +163,7 @@ def charts(*, user, months: int = MONTHS) -> dict:
         com_of[pk] = next((c for c, _n, cpath in communities if path.startswith(cpath)), None)
     labels = [date_format(dt.date(int(k[:4]), int(k[5:]), 1), "YEAR_MONTH_FORMAT") for k in keys]
     out = {"months": labels, "month_keys": keys, "communities": [name for _pk, name, _p in communities],
-           "figures": []}
+           "figures": [], "as_of": as_of.isoformat() if as_of else None}
     for key, label, unit, _fn in FIGURES:
         by_com = defaultdict(float)
         for d, v in data[key]["by_division"].items():
@@ -139,7 +171,7 @@ def charts(*, user, months: int = MONTHS) -> dict:
                 by_com[com_of[d]] += v
         out["figures"].append({
             "key": key, "label": str(label), "unit": str(unit),
-            "by_month": [round(data[key]["by_month"][k], 1) for k in keys],
+            "by_month": [round(data[key]["by_month"].get(k, 0), 1) for k in keys],
             "by_community": [round(by_com.get(pk, 0), 1) for pk, _n, _p in communities],
-            "total": round(sum(data[key]["by_month"].values()), 1)})
+            "total": round(sum(data[key]["by_month"].get(k, 0) for k in keys), 1)})
     return out

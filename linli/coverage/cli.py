@@ -13,7 +13,6 @@ import argparse
 import csv
 import json
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -88,35 +87,25 @@ def cmd_import(opts) -> None:
 
 
 class _Progress:
-    """Print the newest run's progress field to stderr while the work runs in this process."""
+    """Print the run's progress to stderr as its steps report it (the work runs in this thread)."""
 
     def __init__(self, field: str, pk: int | None = None) -> None:
-        self.field, self.pk, self.done = field, pk, threading.Event()
-        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.field, self.last = field, -1
 
-    def _watch(self) -> None:
-        from django.db import connection
-
-        from linli.coverage.models import CoverageRun
-
-        last = -1
-        try:
-            while not self.done.wait(0.5):
-                qs = CoverageRun.objects.filter(pk=self.pk) if self.pk else CoverageRun.objects.order_by("-pk")
-                value = qs.values_list(self.field, flat=True).first() or 0
-                if value != last and sys.stderr.isatty():
-                    print(f"\r{value:3d}%", end="", file=sys.stderr, flush=True)
-                last = value
-        finally:
-            connection.close()
+    def _step(self, field: str, value: int) -> None:
+        if field == self.field and value != self.last and sys.stderr.isatty():
+            print(f"\r{value:3d}%", end="", file=sys.stderr, flush=True)
+        self.last = value
 
     def __enter__(self):
-        self.thread.start()
+        from linli.coverage import services
+
+        self.listening = services.on_step(self._step)
+        self.listening.__enter__()
         return self
 
     def __exit__(self, *exc):
-        self.done.set()
-        self.thread.join()
+        self.listening.__exit__(*exc)
         if sys.stderr.isatty():
             print("\r", end="", file=sys.stderr, flush=True)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from django.db.models import Q
 
@@ -101,13 +103,37 @@ def home_household(*, user) -> Household | None:
     return membership.household if membership else None
 
 
+# A run's results, county-sized (every household's minutes, the isochrones): not loaded to choose a run.
+RESULT_FIELDS = ("household_results", "isochrones", "clusters", "siting", "centers", "figures")
+
+
+@functools.lru_cache(maxsize=4)
+def _walks(run_id: int, finished_at) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A finished run's (household ids sorted, minutes, site ids), read once per process: a finished
+    run never changes (a new run is a new row; the finish time is in the key too, for a reused id), and the resident's home looked its household up in
+    the whole county's results on every request (docs/performance.md)."""
+    run = CoverageRun.objects.only("pk", "household_results").get(pk=run_id)
+    arrays = run.household_arrays()
+    order = np.argsort(arrays["household_id"], kind="stable")
+    return arrays["household_id"][order], arrays["minutes"][order], arrays["site_id"][order]
+
+
+def household_walk(run: CoverageRun, household_id: int) -> tuple[int, float] | None:
+    """(nearest site id, walking minutes) of one household in a finished run, or None."""
+    ids, minutes, sites = _walks(run.pk, run.finished_at)
+    i = int(np.searchsorted(ids, household_id))
+    if i < ids.size and ids[i] == household_id and np.isfinite(minutes[i]):
+        return int(sites[i]), float(minutes[i])
+    return None
+
+
 def home_run(*, household: Household) -> CoverageRun | None:
     """The latest finished run that measured this household over all centers (no room function or
     opening-time filter), at the narrowest division that holds it."""
     paths = [p for p in household.division.path.strip("/").split("/") if p]
     runs = (CoverageRun.objects.filter(status=CoverageRun.Status.FINISHED, division_id__in=[int(p) for p in paths],
                                        function="", at_label="").select_related("division")
-            .order_by("-finished_at", "-pk"))
+            .defer(*RESULT_FIELDS).order_by("-finished_at", "-pk"))
     return max(runs, key=lambda r: (r.division.path.count("/"), r.finished_at), default=None)
 
 
@@ -132,10 +158,9 @@ def nearest_centers(*, user, limit: int = 3) -> dict | None:
     run = home_run(household=household)
     computed_at = None
     if run is not None:
-        arrays = run.household_arrays()
-        hit = np.flatnonzero(arrays["household_id"] == household.pk)
-        if hit.size and np.isfinite(arrays["minutes"][hit[0]]):
-            walk[int(arrays["site_id"][hit[0]])] = float(arrays["minutes"][hit[0]])
+        hit = household_walk(run, household.pk)
+        if hit is not None:
+            walk[hit[0]] = hit[1]
             computed_at = run.finished_at
     rows = [{"site": s, "metres": float(m), "minutes": walk.get(s.pk)} for s, m in zip(sites, metres, strict=True)]
     # The walking-time nearest first, then the rest by distance.

@@ -31,13 +31,14 @@ import time
 import uuid
 from collections import OrderedDict
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,6 +48,7 @@ from linli.core.scoping import has_role_over
 from linli.coverage import engine
 from linli.coverage.models import CoverageRun, StreetNetwork, network_dir
 from linli.divisions.models import Division
+from linli.jobs import selectors as jobs_selectors
 from linli.jobs import services as jobs
 from linli.people.models import Household, Membership
 from linli.places.models import OpeningException, OpeningHours, Room, Site
@@ -61,12 +63,12 @@ NODE_CANDIDATE_CELL_M = 150.0
 SITING_TIME_LIMIT_S = 30.0
 CANDIDATE_KINDS = ("sites", "nodes")
 # Runs and sitings compute in a job worker (linli.jobs), which a restart or a deploy may kill. The work
-# touches updated_at at each progress step and every HEARTBEAT_EVERY while a long step runs (the siting
-# solver may take minutes), so silence for RUN_STALE_AFTER means it is dead. The job is retried well
-# before that (LINLI_JOBS_STALE_SECONDS, 2 minutes) and its retry takes the run over; only a run whose
-# job gave up is marked interrupted (docs/decisions/0007).
+# touches updated_at at each progress step; while a long step runs (the siting solver may take minutes)
+# the sign of life is the job's own heartbeat (the worker beats every few seconds), so a run is stale
+# only after RUN_STALE_AFTER without a step *and* without a live job. The job is retried well before that
+# (LINLI_JOBS_STALE_SECONDS, 2 minutes) and its retry takes the run over; only a run whose job gave up
+# is marked interrupted (docs/decisions/0007, 0025).
 RUN_STALE_AFTER = dt.timedelta(minutes=10)
-HEARTBEAT_EVERY = dt.timedelta(seconds=30)
 
 
 def _inline() -> bool:
@@ -320,6 +322,9 @@ def coverage_runs_interrupt_stale() -> int:
     sitings = CoverageRun.objects.filter(siting_status__in=busy, updated_at__lt=now - RUN_STALE_AFTER)
     marked = 0
     # Look before writing: pages and polls call this all the time, and nothing is stale almost always.
+    if runs.exists() or sitings.exists():  # a run whose job still beats is alive, however long its step
+        alive = [int(key.rsplit(":", 1)[1]) for key in jobs_selectors.live_keys(prefix="coverage.run:")]
+        runs, sitings = runs.exclude(pk__in=alive), sitings.exclude(pk__in=alive)
     if runs.exists():
         marked += runs.update(status=CoverageRun.Status.FAILED, interrupted=True, finished_at=now, updated_at=now)
     if sitings.exists():
@@ -334,42 +339,29 @@ class _ClaimLost(Exception):
     """The run (or siting) was marked interrupted while this thread still worked on it."""
 
 
+_step_listener: ContextVar = ContextVar("coverage_step_listener", default=None)
+
+
+@contextmanager
+def on_step(fn):
+    """Call fn(field, percent) at each progress step of work run in this thread (`linli coverage` prints it)."""
+    token = _step_listener.set(fn)
+    try:
+        yield
+    finally:
+        _step_listener.reset(token)
+
+
 def _beat(claim, **fields) -> None:
     """Record progress and a sign of life while the claim stands; stop the work when it is gone."""
     if not claim.update(updated_at=timezone.now(), **fields):
         raise _ClaimLost
+    listener = _step_listener.get()
     for name in ("progress", "siting_progress"):
         if name in fields:
             jobs.progress(fields[name])  # the job's row too, for the jobs page
-
-
-@contextmanager
-def _heartbeat(claim):
-    """While the body runs, touch updated_at every HEARTBEAT_EVERY from a second thread. Not for work
-    inline in a transaction (tests, the demo): another connection could not see or write its row."""
-    if _inline() or connection.in_atomic_block:
-        yield
-        return
-    stop = threading.Event()
-
-    def beat() -> None:
-        try:
-            while not stop.wait(HEARTBEAT_EVERY.total_seconds()):
-                try:
-                    if not claim.update(updated_at=timezone.now()):
-                        return  # marked interrupted, or finished: nothing left to keep alive
-                except Exception:  # a database hiccup must not end the work; the next beat tries again
-                    log.exception("coverage heartbeat failed")
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=beat, daemon=True, name=f"{threading.current_thread().name}-heartbeat")
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
+            if listener is not None:
+                listener(name, fields[name])
 
 
 def _open_at_of(run: CoverageRun) -> OpenAt | None:
@@ -458,8 +450,7 @@ def coverage_run_execute(pk: int) -> None:
     claim = CoverageRun.objects.filter(pk=pk, status=CoverageRun.Status.RUNNING, started_at=now)
     run = CoverageRun.objects.select_related("network__division", "division").get(pk=pk)
     try:
-        with _heartbeat(claim):
-            _compute(run, claim)
+        _compute(run, claim)
     except _ClaimLost:
         log.warning("coverage run %s was marked interrupted while it computed; its result is dropped", pk)
     except jobs.Cancelled:
@@ -706,8 +697,7 @@ def coverage_site_execute(pk: int) -> None:
     claim = CoverageRun.objects.filter(pk=pk, siting_status=CoverageRun.Status.RUNNING, siting_started_at=claimed_at)
     run = CoverageRun.objects.select_related("network__division", "division").get(pk=pk)
     try:
-        with _heartbeat(claim):
-            _site(run, claim)
+        _site(run, claim)
     except _ClaimLost:
         log.warning("siting for coverage run %s was marked interrupted while it computed; its result is dropped", pk)
     except jobs.Cancelled:

@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from linli.grids.imports import RELATIONS, TEMPLATE_HEADERS
+from linli.jobs.exports import File
 from linli.people import selectors as people_selectors
 from linli.people.exports import safe_cell
 from linli.people.models import Membership
@@ -45,3 +46,19 @@ def register_xlsx(*, user, grid, full: bool) -> tuple[bytes, list[int]]:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue(), ids
+
+
+def register_export(*, user, grid_id: int, full: bool) -> File:
+    """The job's build (linli.jobs.exports): a grid `user` may see, masked unless they may see it in full."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils import timezone
+
+    from linli.grids import selectors
+
+    grid = selectors.grid_list(user=user).filter(pk=grid_id).first()
+    if grid is None or (full and not people_selectors.can_see_full_in(user, grid)):
+        raise PermissionDenied
+    body, ids = register_xlsx(user=user, grid=grid, full=full)
+    return File(body=body, name=f"register-{grid.code}-{timezone.localdate().isoformat()}.xlsx",
+                audit_model=people_selectors.PERSON_MODEL, audit_ids=ids, audit_fields=columns(full),
+                audit_query=f"grid={grid.code}")

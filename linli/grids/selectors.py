@@ -268,7 +268,8 @@ def open_campaign_households(*, user, today: dt.date | None = None, limit: int =
         return out
     for campaign in running_campaigns(user=user, today=today).prefetch_related("scope"):
         todo = (campaign_households(campaign=campaign, user=user).filter(path_q("division__path", grids))
-                .exclude(pk__in=Reach.objects.filter(campaign=campaign).values("household_id"))
+                .filter(~_reached(campaign))  # per household by the (campaign, household) index: an IN
+                # over the campaign's reaches hashed every reach of the county (docs/performance.md)
                 .select_related("division").order_by("division__path", "address"))
         out.append((campaign, list(todo[:limit]), todo.count()))
     return out

@@ -20,9 +20,10 @@ from linli.core.forms import apply_errors
 from linli.core.models import AccessLog
 from linli.core.paging import page_of, search_text
 from linli.divisions.models import Division
-from linli.grids import exports, imports, selectors, services
+from linli.grids import imports, selectors, services
 from linli.grids.forms import AssignmentForm, BoundaryForm, CampaignForm, ImportForm, ReachForm, VisitForm
 from linli.grids.models import GridAssignment, RegisterImport
+from linli.jobs.views import export_view
 from linli.people import selectors as people_selectors
 from linli.people.audit import log_persons
 from linli.people.exports import XLSX
@@ -198,18 +199,15 @@ def locations(request):
 
 @login_required
 def grid_export(request, pk):
-    """The grid's register as .xlsx (the import template's columns): masked, or in full for a role
-    allowed to see it; every export is access-audited."""
+    """The grid's register as .xlsx (the import template's columns), built by a job
+    (linli.grids.exports): masked, or in full for a role allowed to see it; every download is audited."""
     grid = get_object_or_404(_grids(request.user), pk=pk)
     full = request.GET.get("full") == "1"
     if full and not people_selectors.can_see_full_in(request.user, grid):
         raise PermissionDenied
-    body, ids = exports.register_xlsx(user=request.user, grid=grid, full=full)
-    log_persons(request, action=A.EXPORT, ids=ids, fields=exports.columns(full), query=f"grid={grid.code}")
-    response = HttpResponse(body, content_type=XLSX)
-    response["Content-Disposition"] = (
-        f'attachment; filename="register-{grid.code}-{timezone.localdate().isoformat()}.xlsx"')
-    return response
+    title = (_("Register of %(grid)s, in full") if full else _("Register of %(grid)s")) % {"grid": grid.name}
+    return export_view(request, builder="linli.grids.exports.register_export", title=title,
+                       params={"grid_id": grid.pk, "full": full}, division=grid)
 
 
 # Visits ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ DEFAULTS = {
     "LINLI_JOBS_BACKOFF_MAX_SECONDS": 3600.0,
     "LINLI_JOBS_MAX_ATTEMPTS": 5,
     "LINLI_JOBS_KEEP_DAYS": 30,  # finished jobs older than this are pruned nightly
+    "LINLI_EXPORTS_KEEP_HOURS": 24.0,  # an export's file is downloadable this long, then pruned
 }
 
 

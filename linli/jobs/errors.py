@@ -8,6 +8,7 @@ MESSAGES = {
     "worker_lost": _("The worker running this job stopped (attempt %(attempt)s of %(allowed)s)."),
     "exception": _("The job failed unexpectedly (%(kind)s)."),
     "unknown_task": _("Unknown task %(task)s: it is not installed on this worker."),
+    "export_forbidden": _("You may no longer export this: your role has changed."),
     "message": _("%(text)s"),
 }
 
@@ -26,7 +27,9 @@ TASK_LABELS = {
     "linli.cases.services.cases_overdue_notify": _("Overdue cases to their owners"),
     "linli.grids.services.care_visits_overdue_notify": _("Overdue care visits to grid workers"),
     "linli.core.rollups.refresh_all": _("Refresh the figures"),
+    "linli.core.rollups.refresh_changed": _("Refresh the figures"),
     "linli.core.backup.backup_nightly": _("Nightly backup"),
+    "linli.jobs.exports.export_build": _("Export"),
 }
 
 

@@ -99,3 +99,46 @@ class ScheduleSlot(models.Model):
 
     def __str__(self):
         return f"{self.name} @ {self.slot:%Y-%m-%d %H:%M}"
+
+
+class Export(models.Model):
+    """A file built by a job for the user who asked for it (a ledger, a register, the audit trail): the
+    job builds it in that user's scope and stores it on the default storage under a name nobody can
+    guess; only that user downloads it, each download audited, until it expires (linli.jobs.exports)."""
+
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    builder = models.CharField(max_length=200)  # dotted path of the function that builds the file
+    params = models.JSONField(default=dict, blank=True)
+    title = models.CharField(pgettext_lazy("export", "title"), max_length=200)
+    language = models.CharField(max_length=10, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                                   verbose_name=_("asked by"))
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    file_name = models.CharField(max_length=300, blank=True)  # on the default storage; "" until built
+    download_name = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    # What the file holds, written to the access log at every download.
+    audit_model = models.CharField(max_length=100, blank=True)
+    audit_ids = models.JSONField(default=list, blank=True)
+    audit_fields = models.JSONField(default=list, blank=True)
+    audit_query = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.title} #{self.pk}"
+
+    @property
+    def is_ready(self) -> bool:
+        return bool(self.file_name)
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()

@@ -32,3 +32,14 @@ def figures(user=None) -> dict:
         "failed_last_24h": qs.filter(status__in=[Job.Status.FAILED, Job.Status.DEAD], finished_at__gte=since).count(),
         "dead": by_status.get(Job.Status.DEAD, 0),
     }
+
+
+def live_keys(*, prefix: str) -> set[str]:
+    """The keys (starting with `prefix`) of running jobs whose worker is alive: it beat within
+    LINLI_JOBS_STALE_SECONDS, the same silence after which the reaper takes the job back. A record
+    worked on by such a job is not stale, however long one step takes."""
+    from linli.jobs import conf
+
+    since = timezone.now() - conf.seconds("LINLI_JOBS_STALE_SECONDS")
+    return set(Job.objects.filter(status=Job.Status.RUNNING, key__startswith=prefix, heartbeat_at__gte=since)
+               .values_list("key", flat=True))

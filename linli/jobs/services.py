@@ -116,8 +116,12 @@ def job_result(job: Job):
 
 
 def jobs_prune() -> int:
-    """Delete finished jobs older than LINLI_JOBS_KEEP_DAYS and schedule slots older than a week."""
+    """Delete finished jobs older than LINLI_JOBS_KEEP_DAYS, schedule slots older than a week and
+    expired exports with their files."""
+    from linli.jobs.exports import exports_prune
+
     now = timezone.now()
+    exports_prune(now)
     cutoff = now - dt.timedelta(days=conf.value("LINLI_JOBS_KEEP_DAYS"))
     ScheduleSlot.objects.filter(slot__lt=now - dt.timedelta(days=7)).delete()
     deleted, _rows = Job.objects.filter(status__in=Job.OVER, finished_at__lt=cutoff).delete()

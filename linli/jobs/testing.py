@@ -52,3 +52,38 @@ def always_fails() -> None:
 
 def touch_nothing_scheduled() -> int:
     return 0
+
+
+def export_via_job(client, url: str, query: dict | None = None, data: dict | None = None):
+    """Press an export button as `client` (POST to `url` with the page's filters in the query), run the
+    queued jobs as a worker would, and download the file: (export, response). The test client answers
+    the download as a streaming response; its bytes are in response.body."""
+    from urllib.parse import urlencode
+
+    from linli.jobs.models import Export
+
+    target = f"{url}?{urlencode(query, doseq=True)}" if query else url
+    r = client.post(target, data or {})
+    assert r.status_code == 302, (r.status_code, r.content[:300])
+    token = r["Location"].rstrip("/").rsplit("/", 1)[-1]
+    export = Export.objects.get(token=token)
+    run_queued()
+    export.refresh_from_db()
+    r = client.get(f"{r['Location']}download/")
+    if r.status_code == 200:
+        r.body = b"".join(r.streaming_content)
+    return export, r
+
+
+def slow_export(*, user, seconds: float = 0.0, rows: int = 3):
+    """An export builder for the queue's tests: takes `seconds`, reporting progress as it goes."""
+    import time
+
+    from linli.jobs.exports import File
+    from linli.jobs.services import progress
+
+    for i in range(10):
+        progress(10 * i)
+        time.sleep(seconds / 10)
+    return File(body="\n".join(f"{user.username},{i}" for i in range(rows)).encode(), name="slow.csv",
+                content_type="text/csv")

@@ -69,6 +69,12 @@ TEMPLATES: dict[str, Template] = {
     "case.done": Template(
         gettext_noop("Your request %(number)s is done: please rate it"),
         gettext_noop("%(service)s: %(report)s Rate the service with one to five stars.")),
+    "case.taken": Template(
+        gettext_noop("Order %(number)s has been taken"),
+        gettext_noop("%(who)s has taken %(service)s; it is no longer waiting for you.")),
+    "case.completed": Template(
+        gettext_noop("Order %(number)s was reported done"),
+        gettext_noop("%(who)s reported %(service)s done: %(report)s")),
     "case.rated": Template(
         gettext_noop("Order %(number)s was rated %(rating)s out of 5"),
         gettext_noop("%(service)s. %(comment)s")),
@@ -126,6 +132,13 @@ TEMPLATES: dict[str, Template] = {
     "coverage.failed": Template(
         gettext_noop("Coverage run failed: %(division)s"),
         gettext_noop("The run could not be computed: %(error)s")),
+    "wechat.bound": Template(
+        gettext_noop("WeChat is bound"),
+        gettext_noop("Messages now reach you on WeChat too. You can unbind it on your notification settings page.")),
+    # Exports built in the background (linli.jobs.exports)
+    "export.ready": Template(
+        gettext_noop("Your export is ready: %(title)s"),
+        gettext_noop("Open this message to download the file. Only you can download it, for a limited time.")),
     # The elderly canteen
     "canteen.delivery_missed": Template(
         gettext_noop("Meal not delivered: %(diner)s"),

@@ -59,8 +59,8 @@ class Gateway:
     def address(self, user, pref) -> str:
         if self.channel == Channel.SMS:
             return _phone(user) if pref.sms else ""
-        # WeChat: the OpenID the gateway bound when the user followed the account, else the phone it knows.
-        return (pref.wechat_openid or _phone(user)) if pref.wechat else ""
+        # WeChat: only to the OpenID the user bound (services.wechat_bind); without one, the inbox keeps it.
+        return pref.wechat_openid if pref.wechat else ""
 
     def payload(self, delivery) -> dict:
         n = delivery.notification

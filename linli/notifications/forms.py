@@ -10,5 +10,5 @@ class PreferenceForm(forms.ModelForm):
         fields = ["language", "sms", "wechat", "email", "quiet_start", "quiet_end"]
         widgets = {"quiet_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
                    "quiet_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
-        help_texts = {"quiet_start": _("No SMS or WeChat message between these times, except safety alerts "
-                                       "about a child; they wait until the morning.")}
+        help_texts = {"quiet_start": _("No SMS, WeChat message or email between these times, except "
+                                       "safety alerts about a child; they wait until the morning.")}

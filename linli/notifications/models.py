@@ -20,8 +20,9 @@ class Channel(models.TextChoices):
     CONSOLE = "console", pgettext_lazy("notification channel", "Console (development)")
 
 
-# Channels that wake people: held back during the recipient's quiet hours unless it is a safety alert.
-LOUD = (Channel.SMS, Channel.WECHAT, Channel.CONSOLE)
+# Channels that wake people (a phone chimes for mail too): held back during the recipient's quiet hours
+# unless it is a safety alert. Only the inbox, which nobody hears, is never held.
+LOUD = (Channel.SMS, Channel.WECHAT, Channel.EMAIL, Channel.CONSOLE)
 
 
 class Preference(models.Model):
@@ -137,6 +138,30 @@ class Delivery(models.Model):
 
     @property
     def address_masked(self) -> str:
-        from linli.core.masking import mask_phone
+        """Whatever the channel, a phone and a mailbox are masked; an OpenID (not personal) is shown."""
+        from linli.core.masking import mask_email, mask_phone
 
-        return mask_phone(self.address) if self.channel == Channel.SMS else self.address
+        address = self.address.strip()
+        if "@" in address:
+            return mask_email(address)
+        if address.lstrip("+").replace("-", "").isdigit():
+            return mask_phone(address)
+        return address
+
+
+class WechatBindCode(models.Model):
+    """A one-time code a user sends to the county's WeChat official account; the gateway posts it back
+    with the user's OpenID (services.wechat_bind). Only its HMAC is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("WeChat binding code")
+        verbose_name_plural = _("WeChat binding codes")
+
+    def __str__(self):
+        return f"{self.user} · {self.expires_at:%Y-%m-%d %H:%M}"

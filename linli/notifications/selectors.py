@@ -5,7 +5,7 @@ import datetime as dt
 from django.db.models import Count
 from django.utils import timezone
 
-from linli.notifications.models import Delivery, Notification
+from linli.notifications.models import Channel, Delivery, Notification
 
 
 def inbox(*, user, unread_only: bool = False):
@@ -36,3 +36,36 @@ def figures(user=None) -> dict:
         "failed_last_30_days": sum(n for (_c, status), n in rows.items() if status == Delivery.Status.FAILED),
         "by_channel": dict(sorted(delivered.items())),
     }
+
+
+def may_read_deliveries(user) -> bool:
+    """The delivery log is for staff (county admins, community staff) and superusers."""
+    from linli.accounts.models import Role
+    from linli.core.scoping import role_kinds
+
+    return bool(user.is_authenticated and (user.is_superuser or role_kinds(user) & set(Role.STAFF)))
+
+
+def deliveries_visible(*, user, status: str = "", channel: str = ""):
+    """Deliveries to recipients in the user's scope: a recipient is in scope when their register entry
+    (people.Person) or one of their role grants is at a division under the user's staff grants. A county
+    admin thus sees the county's; superusers see all."""
+    from django.db.models import Q
+
+    from linli.accounts.models import Role
+    from linli.core.scoping import scope_division_ids
+    from linli.people.models import Person
+
+    qs = Delivery.objects.select_related("notification__recipient")
+    if not user.is_superuser:
+        ids = scope_division_ids(user, Role.STAFF)
+        if not ids:
+            return qs.none()
+        registered = Person.objects.filter(division_id__in=ids, user__isnull=False).values("user_id")
+        granted = Role.objects.filter(division_id__in=ids).values("user_id")
+        qs = qs.filter(Q(notification__recipient_id__in=registered) | Q(notification__recipient_id__in=granted))
+    if status in Delivery.Status.values:
+        qs = qs.filter(status=status)
+    if channel in Channel.values:
+        qs = qs.filter(channel=channel)
+    return qs

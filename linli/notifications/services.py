@@ -5,7 +5,7 @@ THE RULES
   change rolls back, so does the message. Deliveries leave only after commit (`_dispatch`).
 - The inbox is always on; SMS, WeChat and email go out only if the user allows them and can be reached
   (phone from the register, email on the account). No channel left: the inbox alone.
-- Quiet hours hold SMS and WeChat back (deferred, not dropped) unless it is a safety alert.
+- Quiet hours hold SMS, WeChat and email back (deferred, not dropped) unless it is a safety alert.
 - One `dedup_key` per recipient: the second notify with the same key changes nothing.
 - A failing channel is retried with exponential backoff; after the limit it is marked failed and the
   notification falls back to the inbox (recorded on it). Nothing raises into the caller.
@@ -13,6 +13,7 @@ THE RULES
 
 import datetime as dt
 import logging
+import re
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -218,3 +219,76 @@ def notification_read(*, notification: Notification, by) -> Notification:
 @transaction.atomic
 def notifications_read_all(*, by) -> int:
     return Notification.objects.visible_to(by).filter(read_at__isnull=True).update(read_at=timezone.now())
+
+
+# WeChat binding ------------------------------------------------------------------------------------
+# The user asks for a code on their settings page and sends it to the county's official account; the
+# gateway, which knows the follower's OpenID, posts code and OpenID back (views.wechat_bind_callback,
+# authenticated by the gateway key). Without a bound OpenID, WeChat is not a route: the inbox keeps it.
+
+WECHAT_CODE_DIGITS = 8
+WECHAT_CODE_VALID = dt.timedelta(minutes=10)
+_OPENID = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
+
+
+def _code_digest(code: str) -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(settings.SECRET_KEY.encode(), f"wechat-bind:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+@transaction.atomic
+def wechat_code_issue(*, user) -> tuple[str, dt.datetime]:
+    """A new one-time code for `user` (their earlier unused ones stop working) and when it expires."""
+    import secrets
+
+    from linli.notifications.models import WechatBindCode
+
+    WechatBindCode.objects.filter(user=user, used_at__isnull=True).delete()
+    expires = timezone.now() + WECHAT_CODE_VALID
+    for _attempt in range(5):
+        code = f"{secrets.randbelow(10 ** WECHAT_CODE_DIGITS):0{WECHAT_CODE_DIGITS}d}"
+        try:
+            with transaction.atomic():
+                WechatBindCode.objects.create(user=user, digest=_code_digest(code), expires_at=expires)
+            return code, expires
+        except IntegrityError:  # another user's live code: draw again
+            continue
+    raise RuntimeError("could not draw a free WeChat binding code")
+
+
+class BindError(ValueError):
+    """The gateway's binding request cannot be honoured: `reason` is "openid" or "code"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@transaction.atomic
+def wechat_bind(*, code: str, openid: str):
+    """Bind `openid` to the user whose live code this is; the code is used up. An OpenID belongs to one
+    account: bound to another, it moves. Raises BindError for a malformed OpenID or an unknown, used or
+    expired code."""
+    from linli.notifications.models import WechatBindCode
+
+    code, openid = str(code or "").strip(), str(openid or "").strip()
+    if not _OPENID.match(openid):
+        raise BindError("openid")
+    if not code.isdigit() or len(code) != WECHAT_CODE_DIGITS:
+        raise BindError("code")
+    row = (WechatBindCode.objects.select_for_update().select_related("user")
+           .filter(digest=_code_digest(code), used_at__isnull=True, expires_at__gt=timezone.now()).first())
+    if row is None or not row.user.is_active:
+        raise BindError("code")
+    row.used_at = timezone.now()
+    row.save(update_fields=["used_at"])
+    Preference.objects.filter(wechat_openid=openid).exclude(user=row.user).update(wechat_openid="")
+    pref = preference_update(user=row.user, wechat_openid=openid, wechat=True)
+    notify(recipient=row.user, key="wechat.bound")
+    return pref
+
+
+def wechat_unbind(*, user) -> Preference:
+    return preference_update(user=user, wechat_openid="", wechat=False)

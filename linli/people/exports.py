@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
 
+from linli.jobs.exports import File
 from linli.people.models import Membership
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -49,3 +50,21 @@ def persons_xlsx(*, persons, full: bool) -> tuple[bytes, list[int]]:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue(), ids
+
+
+def persons_export(*, user, division_id: int, full: bool) -> File:
+    """The job's build (linli.jobs.exports): the persons of a division `user` keeps, as they may see them."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils import timezone
+
+    from linli.accounts.models import Role
+    from linli.divisions.models import Division
+    from linli.people import selectors
+
+    division = Division.objects.visible_to(user, roles=Role.PEOPLE_KEEPERS).filter(pk=division_id).first()
+    if division is None or (full and not selectors.can_see_full_in(user, division)):
+        raise PermissionDenied
+    body, ids = persons_xlsx(persons=selectors.person_list(user=user, division=division), full=full)
+    return File(body=body, name=f"persons-{division.code}-{timezone.localdate().isoformat()}.xlsx",
+                audit_model=selectors.PERSON_MODEL, audit_ids=ids, audit_fields=columns(full),
+                audit_query=f"division={division.code}")

@@ -4,9 +4,8 @@ services, and every page that shows personal data writes an access-log row."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,7 +15,8 @@ from linli.core.masking import shown_birth_date
 from linli.core.models import AccessLog
 from linli.core.paging import page_of
 from linli.divisions.models import Division
-from linli.people import exports, selectors, services
+from linli.jobs.views import export_view
+from linli.people import selectors, services
 from linli.people.audit import log_persons
 from linli.people.forms import HouseholdForm, MemberForm, PersonCreateForm, PersonForm
 from linli.people.models import CareTag, Household, Membership, Person
@@ -248,23 +248,23 @@ def person_edit(request, pk):
 
 @login_required
 def person_export(request):
-    """The persons of a division as .xlsx: masked, or in full on request for a role allowed to; audited."""
-    division_id = request.GET.get("division", "")
+    """The persons of a division as .xlsx, built by a job (linli.people.exports): masked, or in full on
+    request for a role allowed to; every download is audited."""
+    def given(name):  # the form posts its fields; an old link (GET, or POST to it) has them in the query
+        return request.POST.get(name) or request.GET.get(name, "")
+
+    division_id = given("division")
     if not division_id.isdigit():
         raise Http404
     division = get_object_or_404(Division.objects.visible_to(request.user, roles=Role.PEOPLE_KEEPERS),
                                  pk=division_id)
-    full = request.GET.get("full") == "1"
+    full = given("full") == "1"
     if full and not selectors.can_see_full_in(request.user, division):
         raise PermissionDenied
-    persons = selectors.person_list(user=request.user, division=division)
-    body, ids = exports.persons_xlsx(persons=persons, full=full)
-    log_persons(request, action=A.EXPORT, ids=ids,
-                 fields=exports.columns(full), query=f"division={division.code}")
-    response = HttpResponse(body, content_type=exports.XLSX)
-    response["Content-Disposition"] = (
-        f'attachment; filename="persons-{division.code}-{timezone.localdate().isoformat()}.xlsx"')
-    return response
+    title = (_("Persons of %(division)s, in full") if full else _("Persons of %(division)s")) % {
+        "division": division.name}
+    return export_view(request, builder="linli.people.exports.persons_export", title=title,
+                       params={"division_id": division.pk, "full": full}, division=division)
 
 
 @login_required

@@ -174,7 +174,7 @@ def extend(*, rng, logins):
         for j, pid in enumerate(rng.sample(pool, taken)):
             confirmed = j < occ.capacity
             checked = past and confirmed and rng.random() < 0.85
-            regs.append(Registration(occurrence=occ, person_id=pid, registered_by=staff,
+            regs.append(Registration(occurrence=occ, person_id=pid, registered_by=staff, division_id=com,
                                      status=Registration.Status.CONFIRMED if confirmed else Registration.Status.WAITLISTED,
                                      checked_in_at=occ.start + dt.timedelta(minutes=rng.randint(-20, 10)) if checked else None))
         if not occ.is_cancelled:
@@ -190,6 +190,7 @@ def extend(*, rng, logins):
                 continue
             full = sum(r.status == Registration.Status.CONFIRMED for r in mine) >= o.capacity
             regs.append(Registration(occurrence=o, person_id=resident_person, registered_by=staff,
+                                     division_id=first_com.pk,
                                      status=Registration.Status.WAITLISTED if full else Registration.Status.CONFIRMED))
     Registration.objects.bulk_create(regs, batch_size=1000)
     reviews = [Review(registration=r, occurrence=r.occurrence, rating=rng.choices([3, 4, 5], weights=[1, 4, 6])[0],

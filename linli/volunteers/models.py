@@ -195,7 +195,9 @@ class ServiceRecord(models.Model):
         verbose_name = _("service record")
         verbose_name_plural = _("service records")
         ordering = ["-start", "-pk"]
-        indexes = [models.Index(fields=["volunteer", "status"], name="record_volunteer_status")]
+        indexes = [models.Index(fields=["volunteer", "status"], name="record_volunteer_status"),
+                   # The records list's order: a page is read from the index, not sorted from all of them.
+                   models.Index(fields=["start", "id"], name="record_start_id")]
 
     def __str__(self):
         return f"{self.volunteer} · {self.content} · {self.hours}"

@@ -18,7 +18,6 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from linli.activities import services as activity_services
@@ -449,27 +448,6 @@ def certificate_issue(*, volunteer: Volunteer, by) -> Certificate:
 
 # Reminders ----------------------------------------------------------------------------------------
 
-class ConsoleBackend:
-    """Prints reminders (the default); set LINLI_NOTIFY_BACKEND to another class with send(to, subject, body)."""
-
-    def send(self, *, user, subject: str, body: str) -> None:
-        print(f"[reminder] to {user}: {subject}\n{body}")
-
-
-class EmailBackend:
-    def send(self, *, user, subject: str, body: str) -> None:
-        from django.core.mail import send_mail
-
-        if user.email:
-            send_mail(subject, body, None, [user.email])
-
-
-def _backend():
-    from django.conf import settings
-
-    return import_string(getattr(settings, "LINLI_NOTIFY_BACKEND", "linli.volunteers.services.ConsoleBackend"))()
-
-
 def _tell_reminder(signup) -> None:
     from linli.notifications.services import notify
 
@@ -484,20 +462,12 @@ def _tell_reminder(signup) -> None:
 def shift_reminders_send(*, now: dt.datetime | None = None, ahead: dt.timedelta = REMIND_AHEAD) -> int:
     """Remind each volunteer once of a shift starting within `ahead` (48 hours by default)."""
     now = now or timezone.now()
-    backend = _backend()
     due = (ShiftSignup.objects.filter(status=ShiftSignup.Status.CONFIRMED, reminded_at__isnull=True,
                                       shift__start__gt=now, shift__start__lte=now + ahead,
                                       volunteer__person__user__isnull=False)
            .select_related("shift__occurrence__activity__site", "volunteer__person__user"))
     sent = 0
     for signup in due:
-        shift = signup.shift
-        backend.send(user=signup.volunteer.person.user,
-                     subject=_("Reminder: %(role)s at %(activity)s") % {"role": shift.role,
-                                                                          "activity": shift.occurrence.activity.title},
-                     body=_("Your shift starts %(when)s at %(site)s. If you cannot come, cancel it so "
-                            "another volunteer can take it.") % {"when": _fmt(shift.start),
-                                                                 "site": shift.occurrence.activity.site.name})
         with transaction.atomic():
             ShiftSignup.objects.filter(pk=signup.pk).update(reminded_at=now)
             _tell_reminder(signup)

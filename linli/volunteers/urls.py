@@ -9,7 +9,8 @@ urlpatterns = [
     path("list/", views.volunteer_list, name="list"),
     path("<int:pk>/", views.volunteer_detail, name="volunteer_detail"),
     path("<int:pk>/records/new/", views.record_add, name="record_add"),
-    path("<int:pk>/records.xlsx", views.records_export, name="records_export"),
+    path("<int:pk>/records/export/", views.records_export, name="records_export"),
+    path("<int:pk>/records.xlsx", views.records_export),  # an old link: shows the export button
     path("<int:pk>/certificate/", views.certificate_issue, name="certificate_issue"),
     path("shifts/", views.shift_list, name="shifts"),
     path("shifts/<int:pk>/", views.shift_detail, name="shift_detail"),

@@ -1,12 +1,10 @@
 """Pages for volunteer service. Thin: objects come through selectors (out of scope = 404), writes through
 services. The volunteer's own page is built for the phone."""
 
-import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,10 +14,11 @@ from django.views.decorators.http import require_POST
 from linli.activities import selectors as activity_selectors
 from linli.activities import services as activity_services
 from linli.activities.forms import aware
-from linli.activities.views import qr_svg, xlsx_safe
+from linli.activities.views import qr_svg
 from linli.core.forms import apply_errors
 from linli.core.paging import page_of
-from linli.volunteers import selectors, services
+from linli.jobs.views import export_view
+from linli.volunteers import exports, selectors, services
 from linli.volunteers.forms import JoinForm, ReasonForm, RecordForm, RedeemForm, ShiftForm
 from linli.volunteers.models import Certificate, ServiceRecord, ShiftSignup, Team, Volunteer
 
@@ -209,35 +208,12 @@ def volunteer_detail(request, pk):
 @login_required
 def records_export(request, pk):
     """A volunteer's service records as .xlsx (志愿服务记录台账), each saying where its hours came from;
-    for the volunteer and the organisers who see them."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
+    for the volunteer and the organisers who see them. Built by a job (linli.volunteers.exports): a POST
+    queues it, a GET shows the button."""
     volunteer = _volunteer(request, pk)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = volunteer.number[:31]
-    ws.append([xlsx_safe(_("Volunteer service records of %(name)s (%(number)s)") % {
-        "name": volunteer.person.name, "number": volunteer.number})])
-    ws["A1"].font = Font(bold=True, size=13)
-    ws.append([_("date"), _("from"), _("to"), _("service content"), _("source"), _("hours"), _("status"),
-               _("verified by")])
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
-    for r in selectors.history(volunteer):
-        start, end = timezone.localtime(r.start), timezone.localtime(r.end)
-        ws.append([start.date(), start.strftime("%H:%M"), end.strftime("%Y-%m-%d %H:%M"), xlsx_safe(r.content),
-                   str(r.get_source_display()), r.hours, str(r.get_status_display()), xlsx_safe(str(r.verified_by or ""))])
-    for col, width in zip("ABCDEFGH", (12, 8, 17, 40, 22, 8, 12, 14), strict=True):
-        ws.column_dimensions[col].width = width
-    for row in ws.iter_rows(min_row=3, max_col=1):
-        row[0].number_format = "yyyy-mm-dd"
-    buf = io.BytesIO()
-    wb.save(buf)
-    response = HttpResponse(buf.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="service-records-{volunteer.number}.xlsx"'
-    return response
+    return export_view(request, builder="linli.volunteers.exports.service_records",
+                       title=exports.records_title(volunteer), params={"volunteer": volunteer.pk},
+                       division=volunteer.division)
 
 
 @login_required

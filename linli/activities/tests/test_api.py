@@ -86,7 +86,8 @@ def test_create_activity_through_the_api_makes_a_series(world):
         "recurrence": "biweekly", "start": start.isoformat(), "end": (start + dt.timedelta(hours=2)).isoformat(),
         "until": (start + dt.timedelta(days=30)).date().isoformat(), "organizers": []}, format="json")
     assert r.status_code == 201, r.json()
-    assert len(r.json()["occurrences"]) == 3
+    assert len(r.json()["upcoming"]) == 3
+    assert api(world["staff_a"]).get(r.json()["occurrences_url"]).json()["count"] == 3
     r = api(world["staff_b"]).post("/api/activities/", {
         "title": "x", "site": world["site_a"].pk, "platform": 2, "method": 3, "capacity": 20,
         "start": start.isoformat(), "end": (start + dt.timedelta(hours=2)).isoformat()}, format="json")
@@ -128,3 +129,51 @@ def test_registration_list_query_count_is_bounded(world, county, django_assert_m
     with django_assert_max_num_queries(8):
         r = c.get(f"/api/registrations/?occurrence={occ.pk}")
     assert r.json()["count"] == 20
+
+
+def test_an_activity_nests_only_its_next_dates_and_links_to_all(world, django_assert_max_num_queries):
+    """Two years of weekly dates are not serialised into the activities list (docs/performance.md):
+    the next five are, and the activity's occurrences_url pages through them all."""
+    start = (timezone.now() + dt.timedelta(days=1)).replace(microsecond=0)
+    for i in range(3):
+        activity(by=world["staff_a"], site=world["site_a"], title=f"周课{i}", start=start, recurrence="weekly",
+                 until=(start + dt.timedelta(weeks=40)).date())
+    c = api(world["staff_a"])
+    c.get("/api/activities/")
+    with django_assert_max_num_queries(8):
+        body = c.get("/api/activities/").json()
+    weekly = [a for a in body["results"] if a["title"].startswith("周课")]
+    assert len(weekly) == 3 and all(len(a["upcoming"]) == 5 for a in weekly)
+    dates = c.get(weekly[0]["occurrences_url"] + "&page_size=200").json()
+    from linli.activities.models import Occurrence
+
+    assert dates["count"] == Occurrence.objects.filter(activity_id=weekly[0]["id"]).count() > 30
+    assert dates["results"][0]["id"] == weekly[0]["upcoming"][0]
+    assert [d["id"] for d in dates["results"][:5]] == weekly[0]["upcoming"]
+
+
+def test_a_communitys_registrations_are_read_by_their_own_division(world, county, make_user):
+    """The registrations list is scoped by the registration's own division (decision 0026: an index of
+    (division, id) answers a community's page), and that division follows the site when it moves."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from linli.activities.models import Registration
+
+    occ, user = world["occ"], world["resident_a"]
+    reg = services.registration_create(occurrence=occ, person=user.person, by=user)
+    assert reg.division_id == world["site_a"].division_id == county["A"].pk
+    with CaptureQueriesContext(connection) as seen:
+        assert api(world["staff_a"]).get("/api/registrations/").json()["count"] == 1
+    listing = [q["sql"] for q in seen.captured_queries
+               if 'FROM "activities_registration"' in q["sql"] and "LIMIT" in q["sql"]]
+    page = [sql for sql in listing if "COUNT(" not in sql.upper()]
+    assert page and all('"places_site"."division_id" IN' not in sql for sql in listing)
+    assert all('ORDER BY "activities_registration"."division_id" ASC, "activities_registration"."id" ASC' in sql
+               for sql in page)  # the order the (division, id) index gives
+    site = world["site_a"]
+    site.division = county["B"]
+    site.save()
+    assert Registration.objects.get(pk=reg.pk).division_id == county["B"].pk
+    assert api(world["staff_b"]).get("/api/registrations/").json()["count"] == 1
+    assert api(world["staff_a"]).get("/api/registrations/").json()["count"] == 0

@@ -16,6 +16,7 @@ from linli.canteen.testing import diner, elder, staff_user, volunteer
 from linli.canteen.views import card_code
 from linli.core.models import AccessLog
 from linli.core.testing import UserFactory
+from linli.jobs.testing import export_via_job
 
 
 @pytest.fixture
@@ -86,8 +87,9 @@ def test_ledger_xlsx_keeps_formulas_as_text(client, setup):
     services.meal_serve(by=setup["staff"], canteen=setup["canteen"], slot="lunch", diner=setup["diner"],
                         served_at=dt.datetime.combine(first, dt.time(12), tzinfo=timezone.get_current_timezone()))
     client.force_login(setup["staff"])
-    resp = client.get(f"/canteen/{setup['canteen'].pk}/settlement/", {"period": first.isoformat(), "format": "xlsx"})
-    ws = load_workbook(io.BytesIO(resp.content)).active
+    _export, resp = export_via_job(client, f"/canteen/{setup['canteen'].pk}/settlement/",
+                                   {"period": first.isoformat(), "format": "xlsx"})
+    ws = load_workbook(io.BytesIO(resp.body)).active
     assert ws["D3"].value == "'=HYPERLINK(1)"
 
 

@@ -14,6 +14,7 @@ from linli.cases import services
 from linli.cases.models import Case, Kind
 from linli.cases.tests.conftest import item, new_case
 from linli.core.models import AccessLog
+from linli.jobs.testing import export_via_job
 
 
 def client_for(user):
@@ -163,14 +164,16 @@ def test_ledger_xlsx_is_formula_safe_and_audited(world):
                                 parties=[{"role": "applicant", "name": "+张三"}, {"role": "respondent", "name": "李四"}])
     services.case_dispatch(case=case, by=world["staff"])
     services.case_close(case=case, by=world["staff"], agreement_terms="-赔偿500元", performance="一周内")
-    r = client_for(world["staff"]).get(reverse("cases:ledger"))
+    _export, r = export_via_job(client_for(world["staff"]), reverse("cases:ledger"))
     assert r.status_code == 200
-    ws = load_workbook(io.BytesIO(r.content)).active
+    ws = load_workbook(io.BytesIO(r.body)).active
     row = [c.value for c in ws[3]]
     assert row[6].startswith("'=") and row[10] == "'-赔偿500元" and "+张三" in row[5]
     assert AccessLog.objects.filter(action="export", model="cases.Case", object_ids=[case.pk]).exists()
     assert client_for(world["resident"]).get(reverse("cases:ledger")).status_code == 403
-    assert client_for(world["staff_b"]).get(reverse("cases:ledger")).status_code == 200  # their own: none
+    assert client_for(world["resident"]).post(reverse("cases:ledger")).status_code == 403
+    _export, r = export_via_job(client_for(world["staff_b"]), reverse("cases:ledger"))  # their own: none
+    assert r.status_code == 200 and load_workbook(io.BytesIO(r.body)).active.max_row == 2
 
 
 def test_every_page_of_the_inbox_keeps_its_filter_open_cases_by_default(world):

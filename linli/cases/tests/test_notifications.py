@@ -37,6 +37,35 @@ def test_an_order_dispatched_to_a_team_is_offered_to_its_volunteers_in_the_commu
     assert _keys(world["other_vol_user"]) == []  # the same team in community B is not asked
 
 
+def test_when_staff_accept_and_report_done_for_the_volunteer_the_volunteer_is_told_too(world):
+    resident, vol_user, staff = world["resident"], world["vol_user"], world["staff"]
+    case = new_case(world)
+    services.case_dispatch(case=case, by=staff, volunteer=world["volunteer"])
+    services.case_accept(case=case, by=staff)
+    services.case_complete(case=case, by=staff, report="已电话确认送达。")
+    assert _keys(resident) == ["case.dispatched", "case.accepted", "case.done"]
+    assert _keys(vol_user) == ["case.offered", "case.taken", "case.completed"]
+    done = Notification.objects.get(recipient=vol_user, key="case.completed")
+    assert done.subject == f"订单 {case.number} 已报告办结" and "已电话确认送达" in done.body
+    assert _keys(staff) == []  # the one who acted is not told of their own step
+
+
+def test_a_team_order_taken_by_one_volunteer_tells_the_team_mates_it_was_offered_to(world, make_user):
+    from linli.accounts.models import Role
+    from linli.core.testing import PersonFactory
+    from linli.volunteers.models import Volunteer
+
+    mate_user = make_user(Role.Kind.VOLUNTEER, world["A"])
+    mate = Volunteer.objects.create(person=PersonFactory(division=world["A"], user=mate_user), division=world["A"],
+                                    number="SY-T-3")
+    mate.teams.add(world["team"])
+    case = new_case(world)
+    services.case_dispatch(case=case, by=world["staff"], team=world["team"])
+    services.case_accept(case=case, by=world["vol_user"])
+    assert _keys(mate_user) == ["case.offered", "case.taken"]
+    assert _keys(world["vol_user"]) == ["case.offered"]  # who took it is not told of it
+
+
 def test_a_refused_step_notifies_nobody(world):
     case = new_case(world)
     try:

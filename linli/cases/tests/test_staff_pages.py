@@ -7,6 +7,8 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from linli.jobs.testing import export_via_job
+
 
 def _zh(user):
     c = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
@@ -15,7 +17,8 @@ def _zh(user):
 
 
 def test_the_ledger_date_columns_are_dates(world):
-    ws = load_workbook(io.BytesIO(_zh(world["staff"]).get(reverse("cases:ledger")).content)).active
+    _export, r = export_via_job(_zh(world["staff"]), reverse("cases:ledger"))
+    ws = load_workbook(io.BytesIO(r.body)).active
     headers = [c.value for c in ws[2]]
     assert "受理日期" in headers and "结案日期" in headers
     assert "已受理" not in headers and "已关闭" not in headers

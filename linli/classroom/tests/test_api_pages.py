@@ -1,6 +1,9 @@
 """API authorisation matrix, pages (404 out of scope, audited), ledger, and bounded query counts."""
 
+import io
+
 import pytest
+from django.urls import reverse
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
@@ -18,6 +21,8 @@ from linli.classroom.testing import (
 )
 from linli.core.models import AccessLog
 from linli.core.testing import UserFactory, grant
+from linli.jobs.models import Export
+from linli.jobs.testing import export_via_job, run_queued
 
 
 @pytest.fixture
@@ -164,21 +169,34 @@ def test_refused_release_on_the_page_shows_an_error_and_reaches_the_staff_page(c
     assert "自称舅舅" in client.get("/classroom/alerts/").content.decode()
 
 
-def test_ledger_xlsx_lists_the_months_visits(client, w):
+def test_ledger_xlsx_is_built_by_a_job_as_the_asker_and_audited_at_download(client, w):
     tutor_user = w["users"]["tutor_a"]
     services.child_check_in(session=w["session"], enrollment=w["e"], by=tutor_user)
     services.child_release(enrollment=w["e"], by=tutor_user, pickup=w["e"].pickups.get(is_guardian=True),
                            phone_last4="5678")
     client.force_login(w["users"]["staff_a"])
     month = w["session"].date.strftime("%Y-%m")
-    r = client.get(f"/classroom/ledger/?site={w['site'].pk}&month={month}&format=xlsx")
-    assert r.status_code == 200
-    import io
-
-    ws = load_workbook(io.BytesIO(r.content)).active
+    url = f"/classroom/ledger/?site={w['site'].pk}&month={month}&format=xlsx"
+    assert client.get(url).status_code == 200 and not Export.objects.exists()  # an old GET link builds nothing
+    before = AccessLog.objects.filter(action="export", model="classroom.Enrollment").count()
+    export, r = export_via_job(client, url)
+    assert r.status_code == 200 and export.created_by == w["users"]["staff_a"]
+    ws = load_workbook(io.BytesIO(r.body)).active
     cells = [c.value for row in ws.iter_rows() for c in row]
     assert "王小明" in cells and 1 in cells
-    assert AccessLog.objects.filter(action="export", model="classroom.Enrollment").exists()
+    log = AccessLog.objects.filter(action="export", model="classroom.Enrollment").order_by("-pk")
+    assert log.count() == before + 1 and log[0].object_ids == [w["e"].pk]
+
+
+def test_the_ledger_export_of_a_site_the_asker_no_longer_keeps_fails_without_a_file(client, w):
+    staff = w["users"]["staff_a"]
+    client.force_login(staff)
+    client.post(f"/classroom/ledger/?site={w['site'].pk}&format=xlsx")
+    staff.roles.all().delete()
+    (job,) = run_queued()
+    assert job.error_key == "export_forbidden" and not Export.objects.get().is_ready
+    client.force_login(w["users"]["staff_b"])  # only the asker opens the export
+    assert client.get(reverse("jobs:export", args=[Export.objects.get().token])).status_code == 404
 
 
 # Query counts -------------------------------------------------------------------------------------

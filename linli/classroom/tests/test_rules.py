@@ -376,20 +376,6 @@ def test_the_late_pickup_command_runs(world, capsys):
     assert "1 late pick-up alerts raised" in capsys.readouterr().out
 
 
-class RecordingBackend:
-    sent = []
-
-    def send(self, *, user, subject, body):
-        RecordingBackend.sent.append((user.pk, subject))
-
-
-def test_notifications_go_through_the_configured_backend(world, settings):
-    settings.LINLI_CLASSROOM_NOTIFY_BACKEND = "linli.classroom.tests.test_rules.RecordingBackend"
-    RecordingBackend.sent.clear()
-    _checked_in(world)
-    assert RecordingBackend.sent and RecordingBackend.sent[0][0] == world["mum"].pk
-
-
 # Self-study ---------------------------------------------------------------------------------------
 
 def _holiday(w):

@@ -64,3 +64,31 @@ def test_past_the_end_names_the_last_page(api):
 
 def test_a_huge_search_on_the_api_is_not_a_server_error(api):
     assert api.get("/api/persons/", {"search": "x" * 10_000, "q": "y" * 10_000}).status_code < 500
+
+
+def test_the_api_counts_only_up_to_the_cap_and_says_so(api, monkeypatch):
+    """A list of a million rows in scope is not counted to the end for its first page (decision 0026):
+    past the cap the count is a lower bound, `count_is_exact` false, and the pages still follow."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from linli.core.pagination import Pagination
+
+    monkeypatch.setattr(Pagination, "count_cap", 4)
+    with CaptureQueriesContext(connection) as seen:
+        body = api.get("/api/sites/", {"page_size": 3}).json()
+    assert (body["count"], body["count_is_exact"], len(body["results"])) == (5, False, 3) and body["next"]
+    counting = [q["sql"] for q in seen.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert counting and all("LIMIT 5" in sql for sql in counting)
+    body = api.get("/api/sites/", {"page_size": 3, "page": 2}).json()  # counted to the page's end, plus one
+    assert (body["count"], body["count_is_exact"], len(body["results"])) == (7, False, 3) and body["next"]
+    body = api.get("/api/sites/", {"page_size": 3, "page": 3}).json()  # the end is in reach: exact
+    assert (body["count"], body["count_is_exact"], len(body["results"])) == (7, True, 1) and not body["next"]
+    body = api.get("/api/sites/", {"page_size": 3, "page": "last"}).json()
+    assert (body["count"], body["count_is_exact"], len(body["results"])) == (7, True, 1) and not body["next"]
+    assert "3" in api.get("/api/sites/", {"page": 9, "page_size": 3}).json()["page"][0]
+
+
+def test_below_the_cap_the_count_is_exact(api):
+    body = api.get("/api/sites/", {"page_size": 3}).json()
+    assert (body["count"], body["count_is_exact"]) == (7, True)

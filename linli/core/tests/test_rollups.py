@@ -20,6 +20,7 @@ from linli.cases import services as cases
 from linli.cases.models import Case, Kind
 from linli.cases.tests.conftest import item, new_case, world  # noqa: F401 (fixture)
 from linli.core import rollups, stats
+from linli.core.models import RollupMark
 from linli.core.testing import HouseholdFactory, PersonFactory, UserFactory, grant
 from linli.grids import services as grids
 from linli.volunteers import services as volunteers
@@ -112,6 +113,50 @@ def test_rollups_equal_the_live_figures_after_any_sequence_of_service_calls(town
         cache.clear()  # and from the table, not only the cache
         assert rollups.figures(user)[0] == live
         assert as_of is not None
+
+
+@settings(max_examples=10, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(first=st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 20)), max_size=6),
+       calls=st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 20)), min_size=1, max_size=14))
+def test_the_incremental_refresh_equals_the_live_figures_after_any_sequence(town, first, calls):
+    """The scheduled refresh recomputes only the scopes whose divisions were marked by the writes since
+    the last refresh (decision 0026): after any sequence, every viewer's rollups still equal live."""
+    for action, n in first:
+        _do(town, action, n)
+    rollups.refresh_all()
+    for user in _viewers(town):
+        rollups.figures(user)  # every viewer's scope is known (grids, several grants) before the writes
+    for action, n in calls:
+        _do(town, action, n)
+    rollups.refresh_changed()
+    cache.clear()
+    for user in _viewers(town):
+        user = user and type(user).objects.get(pk=user.pk)
+        assert rollups.figures(user)[0] == stats.figures(user), user
+    assert not RollupMark.objects.exists()  # the marks read are gone
+
+
+def test_the_incremental_refresh_recomputes_only_what_a_write_touched(town):
+    """Only the sections that read the written table, of the scopes covering the write's division."""
+    from linli.core.models import Rollup
+
+    rollups.refresh_all()
+    always = rollups.refresh_changed()  # nothing written, nothing old: only the ALWAYS sections
+    assert always == len([r for r in Rollup.objects.all() if r.section in rollups.ALWAYS])
+    new_case(town)  # in community A
+    touched = {(m.path, m.table) for m in RollupMark.objects.all()}
+    assert touched and all(p.startswith(town["A"].path) for p, _t in touched)
+    before = {(r.scope, r.section): (r.computed_at, set(r.tables)) for r in Rollup.objects.all()}
+    n = rollups.refresh_changed()
+    redone = {(r.scope, r.section) for r in Rollup.objects.all() if r.computed_at != before[(r.scope, r.section)][0]}
+    redone -= {(s, name) for s, name in redone if name in rollups.ALWAYS}
+    assert n == len(redone) + always and (rollups.ALL, "cases") in redone and (town["A"].path, "cases") in redone
+    assert (rollups.ALL, "core") not in redone and (town["B"].path, "cases") not in redone
+    for scope, section in redone:
+        assert any(rollups.covers(scope, p) and t in before[(scope, section)][1] for p, t in touched)
+    # A day later everything is recomputed once (figures relative to today).
+    assert rollups.refresh_changed(now=timezone.now() + dt.timedelta(days=1)) == Rollup.objects.count()
 
 
 def test_a_write_shows_after_the_refresh_and_the_page_says_as_of(town, client):

@@ -204,7 +204,6 @@ def test_a_job_beats_through_a_step_longer_than_the_stale_period(monkeypatch, se
     run = services.coverage_run(network=network, division=county["county"])
     settings.LINLI_COVERAGE_INLINE = False
     monkeypatch.setattr(services, "RUN_STALE_AFTER", dt.timedelta(seconds=0.4))
-    monkeypatch.setattr(services, "HEARTBEAT_EVERY", dt.timedelta(seconds=0.05))
     step = "isochrones" if what == "run" else "site_new_centers"
     real = getattr(services.engine, step)
     seen = []
@@ -227,7 +226,29 @@ def test_a_job_beats_through_a_step_longer_than_the_stale_period(monkeypatch, se
         assert run.status == CoverageRun.Status.FINISHED and not run.interrupted, run.error
     else:
         assert run.siting_status == CoverageRun.Status.FINISHED and not run.siting_interrupted, run.siting_error
-    assert not any(t.name.endswith("-heartbeat") for t in threading.enumerate())
+    assert not any(t.name.endswith("-heartbeat") for t in threading.enumerate())  # no thread of its own
+
+
+@pytest.mark.parametrize("what", ["run", "siting"])
+def test_a_run_whose_job_stopped_beating_is_stale(settings, network, county, what):
+    """The other half of the rule: silence of the run *and* of its job's worker means it is dead."""
+    from linli.jobs import worker
+
+    center(county["A"], 0, 0)
+    household(county["A1"], 100, 0)
+    run = services.coverage_run(network=network, division=county["county"])
+    settings.LINLI_COVERAGE_INLINE = False
+    if what == "run":
+        run = services.coverage_run(network=network, division=county["county"], background=True)
+        CoverageRun.objects.filter(pk=run.pk).update(status=CoverageRun.Status.RUNNING)
+    else:
+        services.coverage_site(run=run, k=1, candidates="nodes", background=True)
+        CoverageRun.objects.filter(pk=run.pk).update(siting_status=CoverageRun.Status.RUNNING)
+    job = worker.claim("silent")
+    last_sign_of_life(run, STALE)
+    assert services.coverage_runs_interrupt_stale() == 0  # the job beat a moment ago: alive
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - dt.timedelta(minutes=5))
+    assert services.coverage_runs_interrupt_stale() == 1
 
 
 def test_the_retry_of_a_job_whose_worker_died_takes_the_run_over(settings, network, county):

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from linli.core.models import AccessLog
 from linli.grids import services
 from linli.grids.models import Campaign, Reach, RegisterImport, Visit
+from linli.jobs.testing import export_via_job
 from linli.people.models import Person
 
 from .conftest import resident_in, workbook
@@ -132,12 +133,13 @@ def test_template_download(users):
 def test_export_is_masked_unless_allowed_and_always_audited(users, homes, county):
     grid = county["A1"]
     worker, staff = client_for(users["grid_worker"]), client_for(users["community_staff"])
-    r = worker.get(reverse("grids:grid_export", args=[grid.pk]))
-    ws = load_workbook(io.BytesIO(r.content)).active
+    _export, r = export_via_job(worker, reverse("grids:grid_export", args=[grid.pk]))
+    ws = load_workbook(io.BytesIO(r.body)).active
     person = homes["A1"][1]
     assert ws["E2"].value == person.id_number_masked and ws["H2"].value == person.phone_masked
-    assert worker.get(reverse("grids:grid_export", args=[grid.pk]) + "?full=1").status_code == 403
-    ws = load_workbook(io.BytesIO(staff.get(reverse("grids:grid_export", args=[grid.pk]) + "?full=1").content)).active
+    assert worker.post(reverse("grids:grid_export", args=[grid.pk]) + "?full=1").status_code == 403
+    _export, r = export_via_job(staff, reverse("grids:grid_export", args=[grid.pk]), {"full": "1"})
+    ws = load_workbook(io.BytesIO(r.body)).active
     assert ws["E2"].value == person.id_number
     logs = AccessLog.objects.filter(action="export", model="people.Person")
     assert logs.count() == 2 and all(log.object_ids == [person.pk] for log in logs)
@@ -145,7 +147,7 @@ def test_export_is_masked_unless_allowed_and_always_audited(users, homes, county
 
 def test_a_full_export_imports_back_as_unchanged(users, homes, county):
     staff = users["community_staff"]
-    body = client_for(staff).get(reverse("grids:grid_export", args=[county["A1"].pk]) + "?full=1").content
+    body = export_via_job(client_for(staff), reverse("grids:grid_export", args=[county["A1"].pk]), {"full": "1"})[1].body
     imp, preview = services.register_import_start(by=staff, file_name="export.xlsx", data=body)
     assert preview.ok and imp.summary["rows_unchanged"] == 1 and imp.summary["persons_new"] == 0
 

@@ -77,3 +77,16 @@ def test_the_grid_list_searches_by_name(county, users, homes):
     body, _n = _get(users["county_admin"], reverse("grids:grid_list") + "?q=A2")
     assert "网格A2" in body and "网格B1" not in body
     assert _get(users["county_admin"], reverse("grids:grid_list") + "?q=" + "x" * 10_000)[0]
+
+
+def test_the_workers_campaign_list_looks_up_each_household_not_every_reach(county, users, homes, campaign):
+    """The households still to reach are found per household (NOT EXISTS on the campaign's reach),
+    not by an IN over every reach of the campaign: on a county of 100,000 reached households that
+    IN was hashed on every home page (docs/performance.md)."""
+    _grow(county, 3)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(users["grid_worker"])
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("grids:home")).status_code == 200
+    todo = [q["sql"] for q in queries.captured_queries if '"grids_reach"' in q["sql"] and '"people_household"' in q["sql"]]
+    assert todo and all("NOT EXISTS" in sql and 'IN (SELECT U0."household_id"' not in sql for sql in todo)

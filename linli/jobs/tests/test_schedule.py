@@ -77,3 +77,20 @@ def test_the_default_schedule_resolves():
     assert problems == [] and {e.name: e.problem() for e in items if e.problem()} == {}
     assert {"classroom_late_pickup_scan", "shift_reminders", "classroom_retention",
             "coverage_stale_runs"} <= {e.name for e in items}
+
+
+@pytest.mark.django_db
+def test_the_default_schedule_holds_every_periodic_work_of_issue_12():
+    """Late pick-ups every minute in classroom hours, shift and activity reminders, overdue cases and
+    care visits each morning, retention nightly, stale coverage runs, rollups, deliveries, pruning."""
+    by_task = {e.task: e for e in schedule.entries()[0]}
+    late = by_task["linli.classroom.services.late_pickup_scan"]
+    assert late.every == dt.timedelta(minutes=1) and late.hours is not None
+    for task in ("linli.volunteers.services.shift_reminders_send", "linli.activities.services.activity_reminders_send",
+                 "linli.coverage.services.coverage_runs_interrupt_stale", "linli.core.rollups.refresh_all",
+                 "linli.notifications.services.deliveries_send_due"):
+        assert by_task[task].every is not None and by_task[task].every <= dt.timedelta(hours=1), task
+    for task in ("linli.cases.services.cases_overdue_notify", "linli.grids.services.care_visits_overdue_notify"):
+        assert dt.time(6) <= by_task[task].at <= dt.time(10), task  # each morning
+    for task in ("linli.classroom.services.anonymise_expired", "linli.jobs.services.jobs_prune"):
+        assert by_task[task].at < dt.time(6), task  # nightly

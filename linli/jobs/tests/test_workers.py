@@ -125,3 +125,28 @@ def test_linli_worker_with_two_processes_stops_them_when_it_stops(procs, tmp_pat
         return False
 
     wait_for(lambda: all(gone(p) for p in pids), timeout=30, what="the worker processes to end")
+
+
+def test_a_worker_killed_mid_export_leaves_no_file_and_the_retry_records_it_once(procs, county, make_user):
+    from django.core.files.storage import default_storage
+
+    from linli.jobs import exports
+    from linli.notifications.models import Notification
+
+    staff = make_user("community_staff", county["A"])
+    export = exports.export_request(builder="linli.jobs.testing.slow_export", by=staff, title="slow",
+                                    params={"seconds": 8})
+    first = procs.worker("first")
+    wait_for(lambda: Job.objects.filter(pk=export.job_id, status=Job.Status.RUNNING, progress__gte=20).exists(),
+             timeout=60, what="the first worker to be part way through the export")
+    procs.stop(first, signal.SIGKILL)
+    export.refresh_from_db()
+    assert not export.is_ready and not default_storage.exists(f"exports/{export.token}/slow.csv")
+
+    procs.worker("second")
+    done = wait_for(lambda: Job.objects.filter(pk=export.job_id, status=Job.Status.DONE).first(), timeout=120,
+                    what=f"the retry to finish\n{procs.logs()}")
+    export.refresh_from_db()
+    assert done.attempts == 2 and done.worker == "second"
+    assert export.is_ready and default_storage.open(export.file_name).read().startswith(staff.username.encode())
+    assert Notification.objects.filter(recipient=staff, key="export.ready").count() == 1

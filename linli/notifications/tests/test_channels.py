@@ -30,7 +30,7 @@ def test_email_goes_through_smtp(county, smtp):
 def test_an_unreachable_smtp_server_is_recorded_and_retried(county, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 1  # nobody listens
-    user = person_user(county["A1"], mail="wang@example.cn", email=True, sms=False)
+    user = person_user(county["A1"], mail="wang@example.cn", email=True, sms=False, **not_quiet())
     n = services.notify(recipient=user, key="welcome")
     services.deliveries_send_due()
     email = _delivery(n, Channel.EMAIL)

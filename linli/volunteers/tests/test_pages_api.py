@@ -6,6 +6,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -14,7 +15,10 @@ from rest_framework.test import APIClient
 from linli.accounts.models import Role
 from linli.activities.testing import activity, resident, shift_to
 from linli.core import stats
+from linli.core.models import AccessLog
 from linli.core.testing import SiteFactory
+from linli.jobs.models import Export
+from linli.jobs.testing import export_via_job
 from linli.volunteers import services
 from linli.volunteers.models import Certificate, ServiceRecord, Team
 
@@ -118,9 +122,13 @@ def test_record_list_and_export_say_where_the_hours_came_from(client, staff, cou
     page = client.get(reverse("volunteers:volunteer_detail", args=[v.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
     body = page.content.decode()
     assert "居民点单" in body and "四点半课堂辅导" in body and "工作人员补录" in body
-    r = client.get(reverse("volunteers:records_export", args=[v.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    zh = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    zh.force_login(staff)
+    export, r = export_via_job(zh, reverse("volunteers:records_export", args=[v.pk]))
     assert r.status_code == 200 and r["Content-Disposition"].endswith('.xlsx"')
-    ws = load_workbook(io.BytesIO(r.content)).active
+    assert AccessLog.objects.filter(action="export", model="volunteers.ServiceRecord").get().object_ids == \
+        export.audit_ids and len(export.audit_ids) == 3
+    ws = load_workbook(io.BytesIO(r.body)).active
     assert ws.cell(row=2, column=5).value == "来源"
     source_of = {row[3]: row[4] for row in ws.iter_rows(min_row=3, values_only=True)}
     assert source_of == {"清洁家园": "工作人员补录", "服务订单 FW-1：代买米油": "居民点单", "四点半课堂 · 东门": "四点半课堂辅导"}
@@ -138,9 +146,13 @@ def test_the_volunteer_downloads_their_own_records_and_others_are_404(client, st
     v = volunteer(county)
     from_app(v, ServiceRecord.Source.ORDER)
     client.force_login(v.person.user)
-    assert client.get(reverse("volunteers:records_export", args=[v.pk])).status_code == 200
+    export, r = export_via_job(client, reverse("volunteers:records_export", args=[v.pk]))
+    assert r.status_code == 200 and export.created_by == v.person.user
     client.force_login(make_user(Role.Kind.COMMUNITY_STAFF, county["B"]))
-    assert client.get(reverse("volunteers:records_export", args=[v.pk])).status_code == 404
+    url = reverse("volunteers:records_export", args=[v.pk])
+    assert client.get(url).status_code == 404 and client.post(url).status_code == 404
+    assert client.get(reverse("jobs:export_download", args=[export.token])).status_code == 404
+    assert Export.objects.count() == 1
 
 
 def test_certificate_says_where_its_hours_came_from(client, staff, county):

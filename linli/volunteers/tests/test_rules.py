@@ -338,22 +338,16 @@ def test_certificate_keeps_its_hours_by_source_as_they_stood_at_issue(staff, cou
     assert cert.hours_by_source == {"admin": "3.00", "order": "2.00"}
 
 
-class Recorder:
-    sent: list = []
-
-    def send(self, *, user, subject, body):
-        Recorder.sent.append((user.pk, subject))
-
-
-@override_settings(LINLI_NOTIFY_BACKEND="linli.volunteers.tests.test_rules.Recorder")
 def test_reminders_go_once_to_shifts_within_48_hours(staff, occ, county):
-    Recorder.sent = []
+    from linli.notifications.models import Notification
+
     shift = services.shift_create(occurrence=occ, by=staff, role="引导员", needed=3)  # occurrence in 48 h
     v = volunteer(county)
     services.shift_signup(shift=shift, volunteer=v, by=v.person.user)
     assert services.shift_reminders_send(now=timezone.now() + dt.timedelta(minutes=1)) == 1
     assert services.shift_reminders_send(now=timezone.now() + dt.timedelta(minutes=2)) == 0
-    assert Recorder.sent[0][0] == v.person.user_id
+    told = Notification.objects.filter(key="shift.reminder")
+    assert list(told.values_list("recipient_id", flat=True)) == [v.person.user_id]
 
 
 def test_no_show_is_marked_after_the_start_only_for_absent_volunteers(staff, occ, county):
