@@ -160,6 +160,35 @@ def person_list(*, user, q: str = "", division: Division | None = None, care_tag
     return qs
 
 
+def household_workshop_income(*, household: Household, as_of=None) -> dict | None:
+    """The household's income from the employment-assistance workshops in the monitoring year (its
+    current members; linli.workshops), shown beside its other monitoring facts; None when no current
+    member has had a workshop job."""
+    from django.apps import apps
+
+    if not apps.is_installed("linli.workshops"):
+        return None
+    from linli.workshops.selectors import household_income
+
+    income = household_income(household=household, as_of=as_of)
+    return income if income["ever_worked"] else None
+
+
+def person_workshop_income(*, person: Person, as_of=None) -> dict | None:
+    """The person's own workshop income in the monitoring year (linli.workshops); None when they never
+    had a workshop job."""
+    from django.apps import apps
+
+    if not apps.is_installed("linli.workshops"):
+        return None
+    from linli.workshops.models import Worker
+    from linli.workshops.selectors import person_income
+
+    if not Worker.objects.filter(person=person).exists():
+        return None
+    return person_income(person=person, as_of=as_of)
+
+
 def person_get(*, user, pk: int) -> Person:
     return (Person.objects.visible_to(user).select_related("division", "user")
             .prefetch_related("care_tags").get(pk=pk))

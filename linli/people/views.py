@@ -54,11 +54,13 @@ def household_detail(request, pk):
     household = get_object_or_404(_visible_households(request.user), pk=pk)
     members = list(selectors.household_members(household=household))
     former = list(selectors.household_members(household=household, current=False))
+    workshop_income = selectors.household_workshop_income(household=household)
     log_persons(request, action=A.VIEW,
                 ids=[m.person_id for m in members + former],
-                 fields=["name", "relation", "sex", "age", "id_number_masked", "care_tags"])
+                 fields=["name", "relation", "sex", "age", "id_number_masked", "care_tags"]
+                + (["workshop_income"] if workshop_income else []))
     return render(request, "people/household_detail.html", {
-        "household": household, "members": members, "former": former,
+        "household": household, "members": members, "former": former, "workshop_income": workshop_income,
         "can_keep": selectors.can_keep(request.user, household.division),
         **_grid_work(request, household),
     })
@@ -179,12 +181,13 @@ def person_list(request):
 def _person_page(request, person, *, revealed: bool):
     membership = selectors.person_current_membership(person=person)
     full = selectors.can_see_full(request.user, person)
+    workshop_income = selectors.person_workshop_income(person=person)
     fields = (selectors.DETAIL_FIELDS if full else selectors.MASKED_DETAIL_FIELDS) + (
-        selectors.FULL_FIELDS if revealed else [])
+        selectors.FULL_FIELDS if revealed else []) + (["workshop_income"] if workshop_income else [])
     log_persons(request, action=A.REVEAL if revealed else A.VIEW,
                 ids=[person.pk], fields=fields)
     return render(request, "people/person_detail.html", {
-        "person": person, "membership": membership, "revealed": revealed,
+        "person": person, "membership": membership, "revealed": revealed, "workshop_income": workshop_income,
         "can_see_full": full, "birth_date": shown_birth_date(person.birth_date, full=full),
         "can_keep": selectors.can_keep(request.user, person.division),
         "history": person.memberships.select_related("household").order_by("-start_date"),

@@ -389,21 +389,35 @@ def person_income(*, person, as_of: dt.date | None = None) -> dict:
     months = [(add_months(first, i), by_month.get(add_months(first, i), ZERO)) for i in range(12)]
     previous = sum((v for k, v in by_month.items() if k < first), ZERO)
     return {"year_first": first, "year_last": last, "months": months,
+            "months_to_date": [(m, v) for m, v in months if m <= as_of],
             "year_total": sum((v for _k, v in months), ZERO), "previous_year_total": previous}
 
 
 def household_income(*, household, as_of: dt.date | None = None) -> dict:
-    """The household's workshop income per month of the monitoring year (its current members)."""
+    """The household's workshop income per month of the monitoring year holding `as_of` (October–
+    September by default, the county's rule), of its current members: `months` (all twelve),
+    `months_to_date` (those begun by `as_of`), the year's total, the previous monitoring year's total,
+    and `working` — the members' spells at a workshop that are current on `as_of` (person and workshop
+    names, started on) — and `ever_worked` (a current member has had a workshop job). A fixed number
+    of queries, whatever the household's size."""
     as_of = as_of or timezone.localdate()
-    first, last = monitoring_year(as_of, rules_for(household.division, as_of).year_start_month)
     members = household.memberships.filter(end_date__isnull=True).values("person_id")
-    rows = LedgerRow.objects.filter(worker__person_id__in=members, cycle__gte=first, cycle__lte=last)
+    spells = list(Worker.objects.filter(person_id__in=members, started_on__lte=as_of)
+                  .values_list("person__name", "workshop__name", "started_on", "ended_on").order_by("started_on"))
+    first, last = monitoring_year(as_of, rules_for(household.division, as_of).year_start_month)
     by_month: dict[dt.date, Decimal] = defaultdict(Decimal)
-    for cycle, gross in rows.values_list("cycle", "gross"):
-        by_month[cycle] += gross
+    if spells:
+        rows = LedgerRow.objects.filter(worker__person_id__in=members, cycle__gte=add_months(first, -12),
+                                        cycle__lte=last)
+        for cycle, gross in rows.values_list("cycle", "gross"):
+            by_month[cycle] += gross
     months = [(add_months(first, i), by_month.get(add_months(first, i), ZERO)) for i in range(12)]
+    working = [{"name": n, "workshop": w, "started_on": s} for n, w, s, e in spells if e is None or e >= as_of]
     return {"year_first": first, "year_last": last, "months": months,
-            "year_total": sum((v for _k, v in months), ZERO)}
+            "months_to_date": [(m, v) for m, v in months if m <= as_of],
+            "year_total": sum((v for _k, v in months), ZERO),
+            "previous_year_total": sum((v for k, v in by_month.items() if k < first), ZERO),
+            "working": working, "ever_worked": bool(spells)}
 
 
 @dataclass

@@ -78,3 +78,76 @@ def test_the_grid_workers_home_lists_the_household_to_look_in_on(world, client):
     other = grant(UserFactory(), Role.Kind.GRID_WORKER, world["A2"])
     client.force_login(other)
     assert home.address not in client.get(reverse("grids:home")).content.decode()
+
+
+def _household_page(client, household):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/people/households/{household.pk}/")
+    assert response.status_code == 200
+    return response.content.decode(), len(queries)
+
+
+def test_the_household_page_shows_its_workshop_income_of_the_monitoring_year_audited_in_bounded_queries(world,
+                                                                                                       client):
+    from linli.core.models import AccessLog
+    from linli.core.testing import HouseholdFactory
+    from linli.people.models import Membership
+    from linli.workshops.testing import job, workshop
+
+    client.force_login(world["staff"])
+    last = last_month()
+    first, _last = selectors.monitoring_year(last)
+    home = HouseholdFactory(division=world["A1"])
+    head = worker(world["workshop"], person(world["A1"], tags=("tuopin",), household=home), by=world["staff"],
+                  started_on=services.add_months(first, -2))
+    month_of_work(head, world["sewing"], by=world["staff"], cycle=services.add_months(first, -1), per_day=100,
+                  days=10)  # the previous monitoring year: 10 × 100 × 0.50 = 500
+    services.pay_run_compute(by=world["staff"], workshop=world["workshop"], cycle=services.add_months(first, -1))
+    month_of_work(head, world["sewing"], by=world["staff"], cycle=last, per_day=120, days=10)  # 600
+    services.pay_run_compute(by=world["staff"], workshop=world["workshop"], cycle=last)
+
+    html, one = _household_page(client, home)
+    assert 'data-testid="workshop-income"' in html and "就业帮扶车间务工收入" in html
+    assert 'data-testid="workshop-income-year">600.00<' in html
+    assert 'data-testid="workshop-income-previous">500.00<' in html
+    assert f"{last:%Y-%m}" in html and world["workshop"].name in html
+    log = AccessLog.objects.filter(path=f"/people/households/{home.pk}/").latest("at")
+    assert "workshop_income" in log.fields and head.person_id in log.object_ids
+
+    # More members at more workshops: the same number of queries.
+    other = workshop(world["A"], by=world["staff"], name="二车间")
+    job(other, by=world["staff"])
+    for i in range(3):
+        p = person(world["A1"], household=home, relation=Membership.Relation.CHILD)
+        worker(other if i % 2 else world["workshop"], p, by=world["staff"], started_on=last)
+    _html, more = _household_page(client, home)
+    assert more <= one <= 30, (one, more)  # tests/test_page_queries.py's budget; a warm cache only lowers it
+
+    # A household none of whose members ever worked at a workshop shows no such section, and logs no such field.
+    quiet = HouseholdFactory(division=world["A1"])
+    person(world["A1"], household=quiet)
+    html, without = _household_page(client, quiet)
+    print(f"household page queries: with workshop income {one} then {more} (4 members at 2 workshops), "
+          f"without {without}")
+    assert 'data-testid="workshop-income"' not in html
+    assert "workshop_income" not in AccessLog.objects.filter(path=f"/people/households/{quiet.pk}/").latest("at").fields
+
+
+def test_the_person_page_shows_their_own_workshop_income_audited(world, client):
+    from linli.core.models import AccessLog
+
+    client.force_login(world["staff"])
+    last = last_month()
+    wk = worker(world["workshop"], person(world["A1"], tags=("jiance",)), by=world["staff"],
+                started_on=services.add_months(last, -1))
+    month_of_work(wk, world["sewing"], by=world["staff"], cycle=last, per_day=100, days=4)  # 200
+    services.pay_run_compute(by=world["staff"], workshop=world["workshop"], cycle=last)
+    response = client.get(f"/people/persons/{wk.person_id}/", HTTP_ACCEPT_LANGUAGE="en")
+    html = response.content.decode()
+    assert response.status_code == 200 and 'data-testid="workshop-income"' in html
+    assert 'data-testid="workshop-income-year">200.00<' in html
+    log = AccessLog.objects.filter(path=f"/people/persons/{wk.person_id}/").latest("at")
+    assert "workshop_income" in log.fields
