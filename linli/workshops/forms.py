@@ -134,3 +134,32 @@ class SubsidyForm(forms.Form):
         if start and end and end < start:
             self.add_error("period_end", _("The period cannot end before it starts."))
         return data
+
+
+class ContractForm(forms.Form):
+    """A contract extended or renewed: its new end and the new scan; its start and the first day stay."""
+
+    contract_kind = forms.ChoiceField(label=_("contract"), choices=())
+    contract_end = forms.DateField(label=_("contract until"), widget=DATE, required=False)
+    contract_scan = forms.FileField(label=_("contract (scan)"), required=False,
+                                    widget=forms.ClearableFileInput(attrs={"accept": SCAN_TYPES}))
+
+    def __init__(self, *args, **kwargs):
+        from .models import Worker
+
+        super().__init__(*args, **kwargs)
+        self.fields["contract_kind"].choices = Worker.ContractKind.choices
+
+    def clean_contract_scan(self):
+        return _scan(self.cleaned_data.get("contract_scan"))
+
+
+class WorkerEndForm(forms.Form):
+    ended_on = forms.DateField(label=_("last day of work"), widget=DATE)
+    reason = forms.CharField(label=_("reason"), max_length=200)
+
+    def clean_ended_on(self):
+        day = self.cleaned_data["ended_on"]
+        if day > timezone.localdate() + dt.timedelta(days=31):
+            raise forms.ValidationError(_("Record the end within a month of it."))
+        return day

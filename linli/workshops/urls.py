@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/jobs/", views.job_rate, name="job_rate"),
     path("<int:pk>/workers/", views.worker_list, name="worker_list"),
     path("<int:pk>/workers/new/", views.worker_add, name="worker_add"),
+    path("<int:pk>/workers/<int:worker_pk>/", views.worker_detail, name="worker"),
     path("<int:pk>/records/", views.records, name="records"),
     path("<int:pk>/records/new/", views.record_new, name="record_new"),
     path("<int:pk>/pay/", views.pay_runs, name="pay_runs"),

@@ -28,7 +28,17 @@ from linli.people import selectors as people_selectors
 from linli.people.models import Person
 
 from . import exports, page_rollups, selectors, services
-from .forms import ConcernForm, PaymentForm, PayRunForm, RecordForm, ReverseForm, SubsidyForm, WorkerForm
+from .forms import (
+    ConcernForm,
+    ContractForm,
+    PaymentForm,
+    PayRunForm,
+    RecordForm,
+    ReverseForm,
+    SubsidyForm,
+    WorkerEndForm,
+    WorkerForm,
+)
 from .models import (
     STAFF_ROLES,
     Job,
@@ -170,6 +180,43 @@ def worker_add(request, pk):
     poor = selectors.poor_person_ids([person.pk]) if person else set()
     return render(request, "workshops/worker_add.html", {"ws": ws, "q": q, "found": found, "person": person,
                                                          "form": form, "is_poor": person is not None and person.pk in poor})
+
+
+@login_required
+def worker_detail(request, pk, worker_pk):
+    """One worker: the contract renewed (new end, new scan) or the worker's last day and why. Both
+    through the services; the household is then listed for the grid worker's next visit."""
+    ws = _workshop(request, pk)
+    if not _runs(request, ws):
+        raise Http404
+    worker = ws.workers.select_related("person").filter(pk=worker_pk).first()
+    if worker is None:
+        raise Http404
+    action = request.POST.get("action") if request.method == "POST" else None
+    contract = ContractForm(request.POST if action == "contract" else None,
+                            request.FILES if action == "contract" else None,
+                            initial={"contract_kind": worker.contract_kind, "contract_end": worker.contract_end},
+                            prefix="c")
+    end = WorkerEndForm(request.POST if action == "end" else None,
+                        initial={"ended_on": timezone.localdate()}, prefix="e")
+    try:
+        if action == "contract" and contract.is_valid():
+            services.worker_contract_update(by=request.user, worker=worker, **contract.cleaned_data)
+            messages.success(request, _("The contract of %(name)s is updated.") % {"name": worker.person.name})
+            return redirect("workshops:worker", ws.pk, worker.pk)
+        if action == "end" and worker.ended_on is None and end.is_valid():
+            services.worker_end(by=request.user, worker=worker, **end.cleaned_data)
+            messages.success(request, _("%(name)s no longer works at the workshop.") % {"name": worker.person.name})
+            return redirect("workshops:worker_list", ws.pk)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        apply_errors(contract if action == "contract" else end, exc)
+    audit_access(request=request, action=A.VIEW, model=WORKER, object_ids=[worker.pk],
+                 fields=["name", "id_number_masked", "contract"])
+    return render(request, "workshops/worker.html", {
+        "ws": ws, "worker": worker, "contract": contract, "end": end,
+        "is_poor": worker.person_id in selectors.poor_person_ids([worker.person_id])})
 
 
 # Work records -------------------------------------------------------------------------------------

@@ -318,3 +318,37 @@ def test_a_workshop_manager_records_work_and_pays_but_does_not_run_pay(client, w
         site=SiteFactory(division=w["B"]), kind=WorkshopKind.objects.get(code="home"), products="竹编",
         opened_on=w["ws"].opened_on)
     assert client.get(f"/workshops/{other.pk}/").status_code == 404
+
+
+def test_the_workshop_renews_a_contract_and_ends_a_worker(client, w):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(w["staff"])
+    worker = w["worker"]
+    url = f"/workshops/{w['ws'].pk}/workers/{worker.pk}/"
+    assert client.get(url).status_code == 200
+    assert AccessLog.objects.filter(model="workshops.Worker", action="view").exists()
+    bad = client.post(url, {"action": "contract", "c-contract_kind": "labour",
+                            "c-contract_end": (worker.contract_start - dt.timedelta(days=1)).isoformat()},
+                      HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert bad.status_code == 200 and "合同" in bad.content.decode()
+    until = timezone.localdate() + dt.timedelta(days=365)
+    scan = SimpleUploadedFile("contract.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    assert client.post(url, {"action": "contract", "c-contract_kind": "work", "c-contract_end": until.isoformat(),
+                             "c-contract_scan": scan}).status_code == 302
+    worker.refresh_from_db()
+    assert worker.contract_end == until and worker.contract_kind == "work" and worker.contract_scan
+    early = client.post(url, {"action": "end", "e-ended_on": (worker.started_on - dt.timedelta(days=1)).isoformat(),
+                              "e-reason": "回乡"})
+    assert early.status_code == 200
+    worker.refresh_from_db()
+    assert worker.ended_on is None
+    assert client.post(url, {"action": "end", "e-ended_on": timezone.localdate().isoformat(),
+                             "e-reason": "回乡务农"}).status_code == 302
+    worker.refresh_from_db()
+    assert worker.ended_on == timezone.localdate() and worker.end_reason == "回乡务农"
+    other = grant(UserFactory(), Role.Kind.COMMUNITY_STAFF, w["B"])
+    client.force_login(other)
+    assert client.get(url).status_code == 404
+    client.force_login(w["user"])
+    assert client.get(url).status_code == 404
