@@ -163,3 +163,59 @@ class WorkerEndForm(forms.Form):
         if day > timezone.localdate() + dt.timedelta(days=31):
             raise forms.ValidationError(_("Record the end within a month of it."))
         return day
+
+
+WORKSHOP_NEW = ("name", "operator", "credit_code", "site", "room", "kind", "products", "hours", "opened_on",
+                "contract_start", "contract_end", "insurer", "insurance_policy", "insurance_expires",
+                "insurance_per_worker_month", "contact_name", "contact_phone")
+# What the staff may change afterwards (services.WORKSHOP_FIELDS): the operator, site and opening day stay.
+WORKSHOP_EDIT = tuple(f for f in WORKSHOP_NEW if f not in ("operator", "site", "opened_on"))
+SCANS = ("licence_scan", "contract_scan")
+
+
+class WorkshopForm(forms.Form):
+    """A workshop registered or changed by the community's staff: the fields and labels of the model,
+    the choices limited to the sites, rooms and organisations under the user's staff roles. The
+    services check the credit code, the room's site and the contract's dates."""
+
+    def __init__(self, *args, user, editing: bool = False, **kwargs):
+        from django.forms.models import fields_for_model
+
+        from linli.orgs.models import Organization
+        from linli.places.models import Room, Site
+
+        from .models import STAFF_ROLES, Workshop, WorkshopKind
+
+        super().__init__(*args, **kwargs)
+        names = WORKSHOP_EDIT if editing else WORKSHOP_NEW
+        dates = {n: DATE for n in ("opened_on", "contract_start", "contract_end", "insurance_expires")}
+        self.fields.update(fields_for_model(Workshop, fields=names, widgets=dates))
+        for name in SCANS:
+            self.fields[name] = forms.FileField(label=Workshop._meta.get_field(name).verbose_name, required=False,
+                                                widget=forms.FileInput(attrs={"accept": SCAN_TYPES}))
+        if "operator" in self.fields:
+            self.fields["operator"].queryset = Organization.objects.visible_to(user, roles=STAFF_ROLES)
+        if "site" in self.fields:
+            self.fields["site"].queryset = Site.objects.visible_to(user, roles=STAFF_ROLES)
+        self.fields["room"].queryset = Room.objects.visible_to(user, roles=STAFF_ROLES).select_related("site")
+        self.fields["room"].label_from_instance = lambda r: f"{r.site.name} · {r.name}"
+        self.fields["kind"].queryset = WorkshopKind.objects.order_by("pk")
+        self.fields["credit_code"].widget.attrs.update({"autocapitalize": "characters", "spellcheck": "false"})
+        self.fields["contact_phone"].widget.attrs.update({"inputmode": "tel"})
+
+    def clean_licence_scan(self):
+        return _scan(self.cleaned_data.get("licence_scan"))
+
+    def clean_contract_scan(self):
+        return _scan(self.cleaned_data.get("contract_scan"))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("contract_start"), data.get("contract_end")
+        if start and end and end < start:
+            self.add_error("contract_end", _("The contract cannot end before it starts."))
+        return data
+
+    def changes(self) -> dict:
+        """The cleaned values for the services, without an empty upload (the scan on file stays)."""
+        return {k: v for k, v in self.cleaned_data.items() if not (k in SCANS and not v)}

@@ -5,12 +5,14 @@ from linli.workshops import views
 app_name = "workshops"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("new/", views.workshop_new, name="new"),
     path("checks/", views.checks, name="checks"),
     path("me/", views.my_pay, name="my_pay"),
     path("me/slips/<int:pk>/", views.my_slip, name="my_slip"),
     path("me/concern/", views.my_concern, name="my_concern"),
     path("me/record/", views.my_record, name="my_record"),
     path("<int:pk>/", views.workshop_detail, name="detail"),
+    path("<int:pk>/edit/", views.workshop_edit, name="edit"),
     path("<int:pk>/sign/", views.sign, name="sign"),
     path("<int:pk>/jobs/", views.job_rate, name="job_rate"),
     path("<int:pk>/workers/", views.worker_list, name="worker_list"),

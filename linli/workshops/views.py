@@ -28,6 +28,7 @@ from linli.people import selectors as people_selectors
 from linli.people.models import Person
 
 from . import exports, page_rollups, selectors, services
+from .forms import WORKSHOP_EDIT as WORKSHOP_EDIT_FIELDS
 from .forms import (
     ConcernForm,
     ContractForm,
@@ -38,6 +39,7 @@ from .forms import (
     SubsidyForm,
     WorkerEndForm,
     WorkerForm,
+    WorkshopForm,
 )
 from .models import (
     STAFF_ROLES,
@@ -88,7 +90,7 @@ def home(request):
         rows = rows.filter(name__icontains=q)
     page = page_of(request, rows)
     return render(request, "workshops/home.html", {
-        "mine": mine, "page": page, "q": q, "is_county": _is_county(user)})
+        "mine": mine, "page": page, "q": q, "is_county": _is_county(user), "may_register": _may_register(user)})
 
 
 # A workshop ---------------------------------------------------------------------------------------
@@ -115,6 +117,51 @@ def workshop_detail(request, pk):
         "waiting": WorkRecord.objects.filter(worker__workshop=ws, status=WorkRecord.Status.SUBMITTED).count(),
         "unpaid": PayRun.objects.filter(workshop=ws, paid_at__isnull=True).count(),
     })
+
+
+def _may_register(user) -> bool:
+    return user.is_superuser or bool(role_kinds(user) & set(STAFF_ROLES))
+
+
+@login_required
+def workshop_new(request):
+    """Register a workshop: operator and its licence, site and room, kind, products, the contract with
+    the community and the accident insurance. The site's community must be the user's (services)."""
+    if not _may_register(request.user):
+        raise Http404
+    form = WorkshopForm(request.POST or None, request.FILES or None, user=request.user,
+                        initial={"opened_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            ws = services.workshop_create(by=request.user, **form.changes())
+            messages.success(request, _("The workshop %(name)s is registered.") % {"name": ws.name})
+            return redirect("workshops:detail", ws.pk)
+        except PermissionDenied as exc:
+            form.add_error("site", str(exc))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+    return render(request, "workshops/workshop_form.html", {"form": form, "ws": None})
+
+
+@login_required
+def workshop_edit(request, pk):
+    ws = _workshop(request, pk)
+    if not services.can_manage(request.user, ws):
+        raise Http404
+    initial = {f: getattr(ws, f) for f in WORKSHOP_EDIT_FIELDS}
+    form = WorkshopForm(request.POST or None, request.FILES or None, user=request.user, editing=True,
+                        initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.workshop_update(by=request.user, workshop=ws, **form.changes())
+            messages.success(request, _("The workshop is updated."))
+            return redirect("workshops:detail", ws.pk)
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            ws.refresh_from_db()
+            apply_errors(form, exc)
+    return render(request, "workshops/workshop_form.html", {"form": form, "ws": ws})
 
 
 @login_required

@@ -352,3 +352,52 @@ def test_the_workshop_renews_a_contract_and_ends_a_worker(client, w):
     assert client.get(url).status_code == 404
     client.force_login(w["user"])
     assert client.get(url).status_code == 404
+
+
+def test_the_community_staff_register_and_edit_a_workshop(client, w):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from linli.workshops.models import Workshop
+
+    client.force_login(w["staff"])
+    assert 'data-testid="new-workshop"' in client.get("/workshops/").content.decode()
+    assert client.get("/workshops/new/").status_code == 200
+    org = OrganizationFactory(name="上犹县竹编合作社", division=w["A"])
+    site = SiteFactory(division=w["A"], name="西区邻里中心")
+    foreign = SiteFactory(division=w["B"], name="别处中心")
+    kind = WorkshopKind.objects.get(code="home")
+    today = timezone.localdate()
+    data = {"name": "西区竹编车间", "operator": org.pk, "credit_code": "91360724MA35XK2P7X", "site": site.pk,
+            "kind": kind.pk, "products": "竹编果篮", "hours": "弹性", "opened_on": today.isoformat(),
+            "contract_start": today.isoformat(), "contract_end": (today + dt.timedelta(days=730)).isoformat(),
+            "insurer": "人保财险", "insurance_policy": "PICC-2026-009",
+            "insurance_expires": (today + dt.timedelta(days=365)).isoformat(), "insurance_per_worker_month": "15",
+            "contact_name": "王主任", "contact_phone": "13900002222"}
+    before = Workshop.objects.count()
+    bad = client.post("/workshops/new/", data, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert bad.status_code == 200 and 'data-field="credit_code"' in bad.content.decode()
+    assert "has-error" in bad.content.decode()
+    elsewhere = client.post("/workshops/new/", {**data, "site": foreign.pk,
+                                                "credit_code": creditcode.make("360724", "MA35XK2P8")})
+    assert elsewhere.status_code == 200 and Workshop.objects.count() == before
+    scan = SimpleUploadedFile("licence.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    ok = client.post("/workshops/new/", {**data, "credit_code": creditcode.make("360724", "MA35XK2P8"),
+                                         "licence_scan": scan})
+    assert ok.status_code == 302
+    ws = Workshop.objects.get(name="西区竹编车间")
+    assert ws.division == w["A"] and ws.kind == kind and ws.licence_scan and ws.operator == org
+    url = f"/workshops/{ws.pk}/edit/"
+    assert client.get(url).status_code == 200
+    edit = {k: v for k, v in data.items() if k not in ("operator", "site", "opened_on")}
+    refused = client.post(url, {**edit, "credit_code": "123"})
+    assert refused.status_code == 200
+    ws.refresh_from_db()
+    assert ws.products == "竹编果篮"
+    assert client.post(url, {**edit, "credit_code": ws.credit_code, "products": "竹编果篮、竹席",
+                             "insurance_policy": "PICC-2027-001"}).status_code == 302
+    ws.refresh_from_db()
+    assert ws.products == "竹编果篮、竹席" and ws.insurance_policy == "PICC-2027-001" and ws.licence_scan
+    client.force_login(grant(UserFactory(), Role.Kind.COMMUNITY_STAFF, w["B"]))
+    assert client.get(url).status_code == 404
+    client.force_login(w["user"])
+    assert client.get("/workshops/new/").status_code == 404 and client.get(url).status_code == 404
