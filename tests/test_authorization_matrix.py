@@ -214,7 +214,7 @@ OBJECT_OF = [
     (r"^workshops:pay_run$|^api:workshops-payrun-", _ws_pay_run), (r"^workshops:subsidy$", _ws_subsidy),
     (r"^workshops:my_slip$", _ws_ledger_row), (r"^api:workshops-record-", _ws_record),
     (r"^api:workshops-worker-", _ws_worker),
-    (r"^workshops:(detail|sign|job_rate|worker_|record|pay_runs|reviews|subsidies)|^api:workshops-workshop-",
+    (r"^workshops:(detail|edit|sign|job_rate|worker|record|pay_runs|reviews|subsidies)|^api:workshops-workshop-",
      _workshop),
 ]
 # Routes whose id is classified but not built here, each with why.

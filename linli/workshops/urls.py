@@ -11,6 +11,7 @@ urlpatterns = [
     path("me/slips/<int:pk>/", views.my_slip, name="my_slip"),
     path("me/concern/", views.my_concern, name="my_concern"),
     path("me/record/", views.my_record, name="my_record"),
+    path("me/record/<int:pk>/withdraw/", views.my_record_withdraw, name="my_record_withdraw"),
     path("<int:pk>/", views.workshop_detail, name="detail"),
     path("<int:pk>/edit/", views.workshop_edit, name="edit"),
     path("<int:pk>/sign/", views.sign, name="sign"),

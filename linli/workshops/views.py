@@ -323,8 +323,31 @@ def my_record(request):
     return _enter_work(
         request, ws=worker.workshop, own=True, here=reverse("workshops:my_record"),
         workers=mine, jobs=Job.objects.filter(workshop__in=[w.workshop_id for w in mine], active=True).order_by("name"),
-        recent=WorkRecord.objects.filter(worker__in=mine).select_related("worker__person", "job")
+        recent=WorkRecord.objects.filter(worker__in=mine).select_related("worker__person", "job", "reversed_by")
         .order_by("-entered_at", "-pk"))
+
+
+@login_required
+@require_POST
+def my_record_withdraw(request, pk):
+    """A worker withdraws their own entry while it awaits the workshop (a reversal with the reason;
+    nothing is deleted). Another's record, or a confirmed one, is 404."""
+    record = WorkRecord.objects.filter(pk=pk, worker__person__user=request.user,
+                                       status=WorkRecord.Status.SUBMITTED).select_related("worker").first()
+    if record is None:
+        raise Http404
+    form = ReverseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why you withdraw the entry."))
+        return redirect("workshops:my_record")
+    try:
+        services.record_reverse(by=request.user, record=record, reason=form.cleaned_data["reason"])
+        messages.success(request, _("Your entry is withdrawn."))
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    return redirect("workshops:my_record")
 
 
 @login_required

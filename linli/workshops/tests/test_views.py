@@ -401,3 +401,30 @@ def test_the_community_staff_register_and_edit_a_workshop(client, w):
     assert client.get(url).status_code == 404
     client.force_login(w["user"])
     assert client.get("/workshops/new/").status_code == 404 and client.get(url).status_code == 404
+
+
+def test_a_worker_withdraws_their_own_entry_while_it_awaits_the_workshop(client, w):
+    client.force_login(w["user"])
+    data = {"worker": w["worker"].pk, "job": w["sew"].pk, "quantity": "40", "date": timezone.localdate().isoformat()}
+    client.post("/workshops/me/record/", {**data, "step": "confirm"})
+    record = WorkRecord.objects.get()
+    page = client.get("/workshops/me/record/").content.decode()
+    assert f'data-testid="withdraw-{record.pk}"' in page
+    url = f"/workshops/me/record/{record.pk}/withdraw/"
+    assert client.get(url).status_code == 405
+    client.post(url, {"reason": ""})
+    assert WorkRecord.objects.count() == 1  # no reason, nothing recorded
+    stranger = grant(UserFactory(), Role.Kind.RESIDENT, w["A1"])
+    client.force_login(stranger)
+    assert client.post(url, {"reason": "错了"}).status_code == 404
+    client.force_login(w["user"])
+    assert client.post(url, {"reason": "数量记错了"}).status_code == 302
+    reversal = WorkRecord.objects.get(reverses=record)
+    assert reversal.quantity == -record.quantity and reversal.reason == "数量记错了"
+    page = client.get("/workshops/me/record/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f'data-testid="withdraw-{record.pk}"' not in page
+    assert client.post(url, {"reason": "again"}).status_code == 302
+    assert WorkRecord.objects.filter(reverses=record).count() == 1
+    confirmed = services.record_add(by=w["staff"], worker=w["worker"], job=w["sew"],
+                                    date=timezone.localdate() - dt.timedelta(days=1), quantity=Decimal("5"))
+    assert client.post(f"/workshops/me/record/{confirmed.pk}/withdraw/", {"reason": "x"}).status_code == 404
