@@ -212,7 +212,7 @@ OBJECT_OF = [
     (r"^coverage:(division|run_start|siting_start|uncovered)$", _division),
     (r"^api:division-", _division), (r"^grids:(grid_|assignment_add|special_groups)", _grid),
     (r"^workshops:pay_run$|^api:workshops-payrun-", _ws_pay_run), (r"^workshops:subsidy$", _ws_subsidy),
-    (r"^workshops:my_slip$", _ws_ledger_row), (r"^api:workshops-record-", _ws_record),
+    (r"^workshops:my_slip$", _ws_ledger_row), (r"^api:workshops-record-|^workshops:my_record_withdraw$", _ws_record),
     (r"^api:workshops-worker-", _ws_worker),
     (r"^workshops:(detail|edit|sign|job_rate|worker|record|pay_runs|reviews|subsidies)|^api:workshops-workshop-",
      _workshop),

@@ -27,7 +27,7 @@ from linli.core.scoping import role_kinds
 from linli.people import selectors as people_selectors
 from linli.people.models import Person
 
-from . import exports, page_rollups, selectors, services
+from . import exports, page_rollups, selectors, services, ui_services
 from .forms import WORKSHOP_EDIT as WORKSHOP_EDIT_FIELDS
 from .forms import (
     ConcernForm,
@@ -417,6 +417,9 @@ def pay_runs(request, pk):
     if request.method == "POST":
         if not runs:
             raise Http404
+        step = request.POST.get("step", "")
+        if form.is_valid() and step in ("deductions", "compute"):
+            return _pay_run_deductions(request, ws, form, compute=step == "compute")
         if form.is_valid():
             try:
                 run = services.pay_run_compute(by=request.user, workshop=ws, cycle=form.cleaned_data["cycle"])
@@ -431,6 +434,44 @@ def pay_runs(request, pk):
     for run in page:
         run.overdue = run.paid_at is None and run.due_on < today
     return render(request, "workshops/pay_runs.html", {"ws": ws, "form": form, "page": page, "runs": runs})
+
+
+def _pay_run_deductions(request, ws, form, *, compute: bool):
+    """The cycle's workers with their gross, each with a deduction (what and how much, e.g. 代扣个人社保);
+    then the pay run computed with them. Errors (over the gross, a closed cycle) shown on the page."""
+    cycle = form.cleaned_data["cycle"]
+    errors, rows = [], []
+    try:
+        rows = ui_services.pay_run_preview(workshop=ws, cycle=cycle)
+    except ValidationError as exc:
+        errors = exc.messages
+    deductions = {}
+    for row in rows:
+        wid = row["worker"].pk
+        label = request.POST.get(f"d-{wid}-label", "").strip()[:60]
+        amount = request.POST.get(f"d-{wid}-amount", "").strip()
+        row["label"], row["amount"] = label, amount
+        if not compute or not (label or amount):
+            continue
+        try:
+            value = Decimal(amount or "x")
+        except ArithmeticError:
+            value = None
+        if value is None or not value.is_finite() or value < 0 or not label:
+            row["error"] = _("Each deduction has a name and an amount of zero or more.")
+        else:
+            deductions[wid] = [{"label": label, "amount": str(value)}]
+    if compute and not errors and not any(r.get("error") for r in rows):
+        try:
+            run = services.pay_run_compute(by=request.user, workshop=ws, cycle=cycle, deductions=deductions)
+            messages.success(request, _("The pay run is computed; check the rows and record the payments."))
+            return redirect("workshops:pay_run", run.pk)
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            errors = exc.messages
+    return render(request, "workshops/pay_run_deductions.html", {
+        "ws": ws, "form": form, "cycle": cycle, "rows": rows, "errors": errors})
 
 
 def _pay_run(request, pk) -> PayRun:

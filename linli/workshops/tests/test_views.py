@@ -428,3 +428,34 @@ def test_a_worker_withdraws_their_own_entry_while_it_awaits_the_workshop(client,
     confirmed = services.record_add(by=w["staff"], worker=w["worker"], job=w["sew"],
                                     date=timezone.localdate() - dt.timedelta(days=1), quantity=Decimal("5"))
     assert client.post(f"/workshops/me/record/{confirmed.pk}/withdraw/", {"reason": "x"}).status_code == 404
+
+
+def test_deductions_are_entered_per_worker_when_computing_a_pay_run(client, w):
+    cycle = last_month()
+    services.record_add(by=w["staff"], worker=w["worker"], job=w["sew"], date=cycle + dt.timedelta(days=1),
+                        quantity=Decimal("1000"))
+    client.force_login(w["staff"])
+    url = f"/workshops/{w['ws'].pk}/pay/"
+    check = client.post(url, {"cycle": f"{cycle:%Y-%m}", "step": "deductions"})
+    body = check.content.decode()
+    assert check.status_code == 200 and f'data-testid="deduction-{w["worker"].pk}"' in body and "500.00" in body
+    assert not PayRun.objects.exists()
+    wid = w["worker"].pk
+    over = client.post(url, {"cycle": f"{cycle:%Y-%m}", "step": "compute", f"d-{wid}-label": "代扣个人社保",
+                             f"d-{wid}-amount": "600"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert over.status_code == 200 and 'data-testid="deduction-errors"' in over.content.decode()
+    assert not PayRun.objects.exists()
+    nameless = client.post(url, {"cycle": f"{cycle:%Y-%m}", "step": "compute", f"d-{wid}-amount": "5"})
+    assert nameless.status_code == 200 and not PayRun.objects.exists()
+    ok = client.post(url, {"cycle": f"{cycle:%Y-%m}", "step": "compute", f"d-{wid}-label": "代扣个人社保",
+                           f"d-{wid}-amount": "52.30"})
+    assert ok.status_code == 302
+    run = PayRun.objects.get()
+    row = run.rows.get()
+    assert row.deductions == Decimal("52.30") and row.net == Decimal("447.70")
+    assert row.deduction_items == [{"label": "代扣个人社保", "amount": "52.30"}]
+    assert "代扣个人社保" in client.get(f"/workshops/pay/{run.pk}/").content.decode()
+    services.ledger_row_pay(by=w["staff"], row=row, pay_date=timezone.localdate(), transfer_ref="BOC-1")
+    client.force_login(w["user"])
+    slip = client.get(f"/workshops/me/slips/{row.pk}/").content.decode()
+    assert "代扣个人社保" in slip and "447.70" in slip
