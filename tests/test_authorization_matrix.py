@@ -214,7 +214,7 @@ OBJECT_OF = [
     (r"^workshops:pay_run$|^api:workshops-payrun-", _ws_pay_run), (r"^workshops:subsidy$", _ws_subsidy),
     (r"^workshops:my_slip$", _ws_ledger_row), (r"^api:workshops-record-|^workshops:my_record_withdraw$", _ws_record),
     (r"^api:workshops-worker-", _ws_worker),
-    (r"^workshops:(detail|edit|sign|job_rate|worker|record|pay_runs|reviews|subsidies)|^api:workshops-workshop-",
+    (r"^workshops:(detail|edit|sign|roster|job_rate|worker|record|pay_runs|reviews|subsidies)|^api:workshops-workshop-",
      _workshop),
 ]
 # Routes whose id is classified but not built here, each with why.

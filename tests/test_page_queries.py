@@ -34,7 +34,7 @@ def _workshop_pages_over_budget() -> list:
     staff = User.objects.get(username="staff")
     ws = Workshop.objects.visible_to(staff).filter(pay_runs__isnull=False).first()
     assert ws is not None, "the demo's community has a workshop with pay runs"
-    urls = [f"/workshops/{ws.pk}/{p}" for p in ("", "edit/", "sign/", "workers/", "workers/new/?q=王", "records/",
+    urls = [f"/workshops/{ws.pk}/{p}" for p in ("", "edit/", "sign/", "roster/", "workers/", "workers/new/?q=王", "records/",
                                                 "records/new/", "pay/", "reviews/", "subsidies/")]
     urls += [f"/workshops/pay/{PayRun.objects.filter(workshop=ws).first().pk}/", "/workshops/checks/"]
     app = SubsidyApplication.objects.filter(workshop=ws).first()

@@ -219,3 +219,17 @@ class WorkshopForm(forms.Form):
     def changes(self) -> dict:
         """The cleaned values for the services, without an empty upload (the scan on file stays)."""
         return {k: v for k, v in self.cleaned_data.items() if not (k in SCANS and not v)}
+
+
+class RosterForm(forms.Form):
+    first = forms.DateField(label=_("from"), widget=DATE)
+    last = forms.DateField(label=_("until"), widget=DATE)
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("first"), data.get("last")
+        if first and last and last < first:
+            self.add_error("last", _("The period cannot end before it starts."))
+        if first and last and (last - first).days > 366:
+            self.add_error("last", _("Choose a period of a year at most."))
+        return data

@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/sign/", views.sign, name="sign"),
     path("<int:pk>/jobs/", views.job_rate, name="job_rate"),
     path("<int:pk>/workers/", views.worker_list, name="worker_list"),
+    path("<int:pk>/roster/", views.roster, name="roster"),
     path("<int:pk>/workers/new/", views.worker_add, name="worker_add"),
     path("<int:pk>/workers/<int:worker_pk>/", views.worker_detail, name="worker"),
     path("<int:pk>/records/", views.records, name="records"),

@@ -24,6 +24,7 @@ from linli.core.masking import mask_phone
 from linli.core.models import AccessLog
 from linli.core.paging import page_of, search_text
 from linli.core.scoping import role_kinds
+from linli.jobs.views import export_start, export_view
 from linli.people import selectors as people_selectors
 from linli.people.models import Person
 
@@ -36,6 +37,7 @@ from .forms import (
     PayRunForm,
     RecordForm,
     ReverseForm,
+    RosterForm,
     SubsidyForm,
     WorkerEndForm,
     WorkerForm,
@@ -266,6 +268,24 @@ def worker_detail(request, pk, worker_pk):
         "is_poor": worker.person_id in selectors.poor_person_ids([worker.person_id])})
 
 
+@login_required
+def roster(request, pk):
+    """The roster of the workshop's poor workers (《吸纳脱贫人口就业花名册》) for a period, as .xlsx built
+    by a job (owner-only download, audited). A GET shows the period form; its POST queues the export."""
+    ws = _workshop(request, pk)
+    if not _runs(request, ws):
+        raise Http404
+    today = timezone.localdate()
+    form = RosterForm(request.POST or None, initial={"first": today.replace(month=1, day=1), "last": today})
+    if request.method == "POST" and form.is_valid():
+        first, last = form.cleaned_data["first"], form.cleaned_data["last"]
+        return export_start(request, builder="linli.workshops.exports.poor_roster",
+                            title=exports.roster_title(ws, first, last),
+                            params={"workshop": ws.pk, "first": first.isoformat(), "last": last.isoformat()},
+                            division=ws.division)
+    return render(request, "workshops/roster.html", {"ws": ws, "form": form})
+
+
 # Work records -------------------------------------------------------------------------------------
 
 def _enter_work(request, *, ws, workers, jobs, here: str, recent, own: bool):
@@ -491,8 +511,8 @@ def pay_run_detail(request, pk):
     runs = _runs(request, ws)
     rows_qs = run.rows.select_related("worker__person").order_by("name", "pk")
     if request.GET.get("format") == "xlsx":
-        return _xlsx(exports.pay_run_xlsx(request=request, user=request.user, pay_run=run),
-                     f"wage-ledger-{ws.pk}-{run.cycle:%Y-%m}.xlsx")
+        return export_view(request, builder="linli.workshops.exports.pay_run_ledger",
+                           title=exports.ledger_title(run), params={"pay_run": run.pk}, division=ws.division)
     form = None
     if request.method == "POST":
         if not runs:

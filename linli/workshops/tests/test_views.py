@@ -8,6 +8,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -22,6 +23,7 @@ from linli.core.testing import (
     UserFactory,
     grant,
 )
+from linli.jobs.testing import export_via_job
 from linli.people.models import CareTag, Membership
 from linli.workshops import creditcode, services
 from linli.workshops.models import LedgerRow, PayRun, WorkRecord, WorkshopKind
@@ -189,9 +191,11 @@ def test_a_pay_run_is_computed_and_a_payment_needs_proof(client, w):
 def test_the_ledger_export_is_audited_and_shows_masked_numbers(client, w):
     run = paid_run(w)
     client.force_login(w["staff"])
-    r = client.get(f"/workshops/pay/{run.pk}/?format=xlsx")
-    assert r.status_code == 200
-    sheet = load_workbook(io.BytesIO(r.content)).active
+    assert client.get(f"/workshops/pay/{run.pk}/?format=xlsx").status_code == 200  # the button, nothing built
+    assert not AccessLog.objects.filter(action=AccessLog.Action.EXPORT).exists()
+    export, r = export_via_job(client, f"/workshops/pay/{run.pk}/?format=xlsx")
+    assert r.status_code == 200 and export.created_by == w["staff"]
+    sheet = load_workbook(io.BytesIO(r.body)).active
     values = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c]
     assert w["worker"].person.id_number_masked in values and w["worker"].person.id_number not in values
     assert any(w["worker"].person.name in v for v in values)
@@ -459,3 +463,22 @@ def test_deductions_are_entered_per_worker_when_computing_a_pay_run(client, w):
     client.force_login(w["user"])
     slip = client.get(f"/workshops/me/slips/{row.pk}/").content.decode()
     assert "代扣个人社保" in slip and "447.70" in slip
+
+
+def test_the_roster_of_poor_workers_is_built_by_a_job_for_its_owner_only(client, w):
+    paid_run(w)
+    client.force_login(w["staff"])
+    url = f"/workshops/{w['ws'].pk}/roster/"
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"first": "2026-05-01", "last": "2026-04-01"}).status_code == 200  # a form error
+    first, today = last_month(), timezone.localdate()
+    export, r = export_via_job(client, url, data={"first": first.isoformat(), "last": today.isoformat()})
+    assert r.status_code == 200
+    values = [str(c) for row in load_workbook(io.BytesIO(r.body)).active.iter_rows(values_only=True) for c in row if c]
+    assert "李秀英" in values and w["worker"].person.id_number not in values
+    assert AccessLog.objects.filter(action=AccessLog.Action.EXPORT, model="workshops.Worker").get().object_ids == \
+        [w["worker"].pk]
+    client.force_login(grant(UserFactory(), Role.Kind.COMMUNITY_STAFF, w["A"]))
+    assert client.get(reverse("jobs:export_download", args=[export.token])).status_code == 404
+    client.force_login(grant(UserFactory(), Role.Kind.COMMUNITY_STAFF, w["B"]))
+    assert client.get(url).status_code == 404
