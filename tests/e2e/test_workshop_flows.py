@@ -164,3 +164,39 @@ def test_a_worker_records_their_day_and_the_workshop_confirms_it(page, browser, 
     record.refresh_from_db()
     assert record.status == WorkRecord.Status.CONFIRMED
     staff.context.close()
+
+
+@PHONE
+def test_the_community_staff_register_a_workshop_on_a_phone(page, county):
+    from linli.core.testing import OrganizationFactory, SiteFactory
+    from linli.workshops import creditcode
+    from linli.workshops.models import Workshop, WorkshopKind
+
+    w = build_world(county, staff_name="wang")
+    org = OrganizationFactory(name="上犹县竹编合作社", division=w["A"])
+    site = SiteFactory(division=w["A"], name="西区邻里中心")
+    today = timezone.localdate()
+    login(page, "wang")
+    page.goto("/workshops/")
+    page.click("[data-testid=new-workshop]")
+    page.fill("input[name=name]", "西区竹编车间")
+    page.select_option("select[name=operator]", str(org.pk))
+    page.fill("input[name=credit_code]", "91360724MA35XK2P7X")
+    page.select_option("select[name=site]", str(site.pk))
+    page.select_option("select[name=kind]", str(WorkshopKind.objects.get(code="home").pk))
+    page.fill("[name=products]", "竹编果篮")
+    page.fill("input[name=opened_on]", today.isoformat())
+    page.fill("input[name=insurance_policy]", "PICC-2026-009")
+    page.fill("input[name=insurance_expires]", (today + dt.timedelta(days=365)).isoformat())
+    page.fill("input[name=insurance_per_worker_month]", "15")
+    page.click("[data-testid=workshop-save]")
+    error = page.locator("[data-field=credit_code] .errorlist")
+    expect(error).to_be_visible()
+    shot(page, "workshop-new-refused")
+    assert not Workshop.objects.filter(name="西区竹编车间").exists()
+    page.fill("input[name=credit_code]", creditcode.make("360724", "MA35XK2P8"))
+    page.click("[data-testid=workshop-save]")
+    expect(page.locator(".messages")).to_contain_text("已登记")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "workshop-new-done")
+    assert Workshop.objects.get(name="西区竹编车间").division == w["A"]
