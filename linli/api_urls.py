@@ -16,6 +16,7 @@ from linli.orgs.api import register as register_orgs
 from linli.people.api import register as register_people
 from linli.places.api import register as register_places
 from linli.volunteers.api import register as register_volunteers
+from linli.workshops.api import register as register_workshops
 
 router = DefaultRouter()
 for register in (
@@ -31,6 +32,7 @@ for register in (
     register_classroom,
     register_notifications,
     register_canteen,
+    register_workshops,
 ):
     register(router)
 

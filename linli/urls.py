@@ -25,6 +25,7 @@ urlpatterns = [
     path("notifications/", include("linli.notifications.urls")),
     path("p/", include("linli.public.urls")),
     path("canteen/", include("linli.canteen.urls")),
+    path("workshops/", include("linli.workshops.urls")),
     path("jobs/", include("linli.jobs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

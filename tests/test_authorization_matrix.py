@@ -150,6 +150,56 @@ def _grid(w):
     return w["B1"]
 
 
+def _workshop(w):
+    from linli.workshops.testing import workshop
+
+    return workshop(w["B"], by=w["staff_b"])
+
+
+def _ws_worker(w):
+    from linli.workshops.testing import person, worker
+
+    return worker(_workshop(w), person(w["B1"], tags=["tuopin"]), by=w["staff_b"])
+
+
+def _ws_job_and_worker(w):
+    from linli.workshops.testing import job
+
+    wk = _ws_worker(w)
+    return job(wk.workshop, by=w["staff_b"]), wk
+
+
+def _ws_record(w):
+    from linli.workshops.testing import last_month, month_of_work
+
+    j, wk = _ws_job_and_worker(w)
+    return month_of_work(wk, j, by=w["staff_b"], cycle=last_month(), days=1)[0]
+
+
+def _ws_pay_run(w):
+    from linli.workshops import services
+    from linli.workshops.testing import last_month
+
+    record = _ws_record(w)
+    return services.pay_run_compute(by=w["staff_b"], workshop=record.worker.workshop, cycle=last_month())
+
+
+def _ws_ledger_row(w):
+    return _ws_pay_run(w).rows.first()
+
+
+def _ws_subsidy(w):
+    from decimal import Decimal
+
+    from linli.workshops import services
+    from linli.workshops.testing import last_month
+
+    run = _ws_pay_run(w)
+    return services.subsidy_application_create(by=w["staff_b"], workshop=run.workshop, kind="job_award",
+                                               period_start=last_month(), period_end=run.cycle_end,
+                                               amount=Decimal("1000"))
+
+
 # Route name pattern → the object its id names (None: the id is not a scoped object; the reason says).
 OBJECT_OF = [
     (r"^places:(site_(edit|hours)|room_create)", _site), (r"^places:(room_|series_create)", _room),
@@ -161,6 +211,11 @@ OBJECT_OF = [
     (r"^api:activity-(detail|cancel)", _activity), (r"^api:occurrence-", _occurrence),
     (r"^coverage:(division|run_start|siting_start|uncovered)$", _division),
     (r"^api:division-", _division), (r"^grids:(grid_|assignment_add|special_groups)", _grid),
+    (r"^workshops:pay_run$|^api:workshops-payrun-", _ws_pay_run), (r"^workshops:subsidy$", _ws_subsidy),
+    (r"^workshops:my_slip$", _ws_ledger_row), (r"^api:workshops-record-|^workshops:my_record_withdraw$", _ws_record),
+    (r"^api:workshops-worker-", _ws_worker),
+    (r"^workshops:(detail|edit|sign|roster|job_rate|worker|record|pay_runs|reviews|subsidies)|^api:workshops-workshop-",
+     _workshop),
 ]
 # Routes whose id is classified but not built here, each with why.
 NOT_BUILT = {

@@ -20,6 +20,7 @@ ENTRIES = [
     ("grids", _("Grids"), "grids:home", STAFF | {"grid_worker"}, "▦"),
     ("classroom", _("Classroom"), "classroom:home", STAFF | {"site_manager", "tutor", "resident"}, "✎"),
     ("canteen", _("Canteen"), "canteen:home", STAFF | {"site_manager", "grid_worker", "volunteer", "resident"}, "♨"),
+    ("workshops", _("Workshops"), "workshops:home", STAFF | {"site_manager", "resident"}, "⚒"),
     ("coverage", _("15-min circle"), "coverage:index", STAFF | {"site_manager", "grid_worker"}, "◎"),
     ("map", _("Map"), "core:map", None, "◉"),
     ("jobs", _("Background jobs"), "jobs:list", STAFF, "⚙"),

@@ -18,3 +18,6 @@ class WorkshopsConfig(AppConfig):
         from linli.grids.selectors import register_visit_prompt
 
         register_visit_prompt(selectors.visit_prompts)
+        from linli.workshops import page_rollups  # the checks page's rollup (UI side)
+
+        page_rollups.register()

@@ -6,6 +6,7 @@
     {{ d|stamp }}      2026年12月2日 16:30 2 Dec 2026 16:30
     {{ d|monthday }}   12月2日             2 Dec
     {{ d|mdtime }}     12月2日 16:30       2 Dec 16:30
+    {{ d|month }}      2026年12月          Dec 2026
     {{ n|count }}      30,669              30,669
     {% colon %}        ：                  ": "
 """
@@ -23,9 +24,9 @@ register = template.Library()
 ZH_WEEKDAYS = "一二三四五六日"
 PATTERNS = {
     "zh": {"day": "n月j日 {wd}", "daytime": "n月j日 {wd} H:i", "fulldate": "Y年n月j日", "stamp": "Y年n月j日 H:i",
-           "monthday": "n月j日", "mdtime": "n月j日 H:i", "time": "H:i"},
+           "monthday": "n月j日", "mdtime": "n月j日 H:i", "time": "H:i", "month": "Y年n月"},
     "en": {"day": "D j M", "daytime": "D j M H:i", "fulldate": "j M Y", "stamp": "j M Y H:i",
-           "monthday": "j M", "mdtime": "j M H:i", "time": "H:i"},
+           "monthday": "j M", "mdtime": "j M H:i", "time": "H:i", "month": "M Y"},
 }
 
 
@@ -54,7 +55,7 @@ def _filter(kind):
     return f
 
 
-for _kind in ("day", "daytime", "fulldate", "stamp", "monthday", "mdtime"):
+for _kind in ("day", "daytime", "fulldate", "stamp", "monthday", "mdtime", "month"):
     register.filter(_kind, _filter(_kind), expects_localtime=False)
 
 
