@@ -212,7 +212,7 @@ def worker_add(request, pk):
         found = (people_selectors.with_last4(qs, q) if people_selectors.is_last4(q)
                  else list(qs.filter(name__icontains=q)[:20]))
         audit_access(request=request, action=A.SEARCH, model="people.Person", object_ids=[p.pk for p in found],
-                     fields=["name", "id_number_masked"], query=q if not q.isdigit() else "****")
+                     fields=["name", "id_number_masked"], query=people_selectors.search_logged(q))
     form = WorkerForm(request.POST or None, request.FILES or None,
                       initial={"contract_start": timezone.localdate(), "started_on": timezone.localdate(),
                                "contract_kind": Worker.ContractKind.WORK if ws.kind.home_based
