@@ -132,6 +132,9 @@ def cmd_demo(opts):
         from linli.core import rollups
 
         t = time.monotonic()
+        n = generator.run_queued_jobs()
+        print(f"{n} queued jobs (deliveries, exports) run in {time.monotonic() - t:.1f} s.")
+        t = time.monotonic()
         n = rollups.refresh_all()
         print(f"Figures rolled up for {n} scopes in {time.monotonic() - t:.1f} s.")
     _print_figures()
