@@ -26,6 +26,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 from pathlib import Path
@@ -175,11 +176,12 @@ async def drive(port, path, cookie, *, clients, seconds, max_requests):
             "bytes": len(body)}
 
 
-def start_server(*, schema, port, workers, threads, redis, extra):
+def start_server(*, schema, port, workers, threads, redis, extra, log_dir):
     env = {**os.environ, "DATABASE_URL": DB.format(schema=schema), "LINLI_CACHE_URL": redis,
            "LINLI_CACHE_PREFIX": f"bench-{schema}", "LINLI_HTTPS": "false", "DEBUG": "false",
            "ALLOWED_HOSTS": "127.0.0.1", "LINLI_BENCHMARK": "true", **extra}
-    log = open(f"/tmp/pages_bench_{schema}.log", "w")
+    log_path = Path(log_dir) / f"server_{schema}.log"
+    log = open(log_path, "w")
     proc = subprocess.Popen([str(ROOT / ".venv/bin/linli"), "serve", "--bind", f"127.0.0.1:{port}",
                              "--workers", str(workers), "--threads", str(threads), "--no-access-log"], env=env, stdout=log, stderr=subprocess.STDOUT,
                             cwd=ROOT)
@@ -190,7 +192,7 @@ def start_server(*, schema, port, workers, threads, redis, extra):
         except OSError:
             time.sleep(0.5)
     proc.terminate()
-    raise SystemExit(f"server on {port} did not start (see /tmp/pages_bench_{schema}.log)")
+    raise SystemExit(f"server on {port} did not start (see {log_path})")
 
 
 async def measure(port, args):
@@ -223,6 +225,9 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so `timeout` still stops the servers
     extra = dict(e.split("=", 1) for e in args.env)
     results = {}
+    # the servers' logs go under this run's own directory, not a fixed name in /tmp another run overwrites
+    log_dir = tempfile.mkdtemp(prefix="pages_bench_")
+    print(f"server logs in {log_dir}", file=sys.stderr, flush=True)
     global DB_NOW
     for schema, port in zip(("large", "small"), (int(p) for p in args.ports.split(",")), strict=True):
         if schema not in args.counties.split(","):
@@ -230,7 +235,7 @@ def main():
         DB_NOW = DB.format(schema=schema)
         print(f"{schema} county on 127.0.0.1:{port}, {args.workers} workers …", file=sys.stderr, flush=True)
         proc = start_server(schema=schema, port=port, workers=args.workers, threads=args.threads,
-                            redis=args.redis, extra=extra)
+                            redis=args.redis, extra=extra, log_dir=log_dir)
         try:
             results[schema] = asyncio.run(measure(port, args))
         finally:

@@ -145,9 +145,11 @@ def _store(scope: str, data: dict, at: dt.datetime, tables: dict | None = None) 
     cache.set_many({_cache_key(scope, n): (v, at) for n, v in data.items()}, ROLLUP_CACHE_SECONDS)
 
 
-def read(scope: str, names: list[str]) -> tuple[dict, dt.datetime | None]:
+def read(scope: str, names: list[str], *, defer: bool = False) -> tuple[dict | None, dt.datetime | None]:
     """Sections of one scope: cache, then the rollup table, then (first read of a scope) computed
-    live and stored. Returns the data and the oldest `computed_at` among them."""
+    live and stored. Returns the data and the oldest `computed_at` among them. With `defer`, a
+    first read queues the scope's computation as a job instead and returns (None, None): the page
+    says its figures are being prepared rather than paying every section's live queries."""
     from linli.core.models import Rollup
 
     if not scope or getattr(settings, "LINLI_FIGURES_LIVE", False):
@@ -163,6 +165,9 @@ def read(scope: str, names: list[str]) -> tuple[dict, dt.datetime | None]:
             cache.set_many({_cache_key(scope, n): v for n, v in rows.items()}, ROLLUP_CACHE_SECONDS)
         data.update(rows)
         missing = [n for n in names if n not in data]
+    if missing and defer:
+        scope_compute_enqueue(scope)
+        return None, None
     if missing:
         now = timezone.now()
         tables = {}
@@ -207,14 +212,46 @@ def section_by_division(name: str, user, divisions) -> tuple[list, dt.datetime |
     return out, (min(ats) if ats else None)
 
 
-def figures(user=None) -> tuple[dict, dt.datetime | None]:
-    """What `core.stats.figures(user)` computes live, read from the rollups: (figures, as of)."""
+def figures(user=None, *, defer: bool = False) -> tuple[dict | None, dt.datetime | None]:
+    """What `core.stats.figures(user)` computes live, read from the rollups: (figures, as of).
+    With `defer`, (None, None) while a scope nobody read yet is computed by a job (see read)."""
     sections = _sections()
     names = ["core", *[n for n in sections if n not in _EXTRA and n != "core"]]
-    data, as_of = read(scope_of(user), names)
+    data, as_of = read(scope_of(user), names, defer=defer)
+    if data is None:
+        return None, None
     out = dict(data.pop("core"))
     out.update(data)
     return out, as_of
+
+
+# A scope's first read, as a job -------------------------------------------------------------------
+
+def _job_key(scope: str) -> str:
+    return f"rollup:{_key(scope)}"
+
+
+def scope_compute_enqueue(scope: str) -> None:
+    """Queue the scope's first computation once: a second first read while it waits adds no job."""
+    from linli.jobs import services as jobs
+    from linli.jobs.models import Job
+
+    key = _job_key(scope)
+    if not Job.objects.filter(key=key, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).exists():
+        jobs.enqueue("linli.core.rollups.scope_compute", key=key, scope=scope)
+
+
+def scope_compute(*, scope: str) -> int:
+    """The job: every section of the scope not stored yet, computed live and stored (idempotent: a
+    second run finds them stored and computes nothing). From then on the refresh keeps the scope."""
+    from linli.core.models import Rollup
+
+    have = set(Rollup.objects.filter(key=_key(scope)).values_list("section", flat=True))
+    missing = [n for n in _sections() if n not in have]
+    if missing:
+        tables = {}
+        _store(scope, compute(scope, missing, tables=tables), timezone.now(), tables)
+    return len(missing)
 
 
 # Refresh ------------------------------------------------------------------------------------------

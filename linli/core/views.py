@@ -18,9 +18,12 @@ def home(request):
     a resident sees the places they can book and their bookings)."""
     kinds = role_kinds(request.user)
     staff = request.user.is_superuser or bool(kinds & {"county_admin", "community_staff", "site_manager"})
-    figures, as_of = rollups.figures(request.user) if staff or kinds & {"grid_worker"} else (None, None)
+    shows_figures = bool(staff or kinds & {"grid_worker"})
+    # defer: a scope nobody read yet (a grid worker's first visit) is computed by a job, not by this page
+    figures, as_of = rollups.figures(request.user, defer=True) if shows_figures else (None, None)
     context = {
         "figures": figures,
+        "figures_pending": shows_figures and figures is None,
         "as_of": as_of,
         "is_staff_home": staff,
         "upcoming_bookings": place_selectors.upcoming_bookings_for(user=request.user)[:5],

@@ -28,6 +28,7 @@ TASK_LABELS = {
     "linli.grids.services.care_visits_overdue_notify": _("Overdue care visits to grid workers"),
     "linli.core.rollups.refresh_all": _("Refresh the figures"),
     "linli.core.rollups.refresh_changed": _("Refresh the figures"),
+    "linli.core.rollups.scope_compute": _("Refresh the figures"),
     "linli.core.backup.backup_nightly": _("Nightly backup"),
     "linli.jobs.exports.export_build": _("Export"),
 }

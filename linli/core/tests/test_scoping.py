@@ -79,3 +79,42 @@ def test_private_records_are_not_seen_from_below(county, make_user):
     PersonFactory(division=county["A"])  # registered at the community, above the grid
     mine = PersonFactory(division=county["A1"])
     assert list(Person.objects.visible_to(grid_worker)) == [mine]
+
+
+def _booking(room, user):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from linli.places.models import Booking
+
+    start = timezone.now() + dt.timedelta(days=1)
+    return Booking.objects.create(room=room, booked_by=user, purpose="x", start=start, end=start + dt.timedelta(hours=1))
+
+
+def test_a_scope_over_every_division_skips_the_own_records_lookup_and_sees_the_same(county, make_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from linli.core.testing import RoomFactory
+    from linli.places.models import Booking
+
+    admin = make_user(Role.Kind.COUNTY_ADMIN, county["county"])
+    other = make_user()
+    mine = _booking(RoomFactory(site=SiteFactory(division=county["B"])), admin)
+    theirs = _booking(RoomFactory(site=SiteFactory(division=county["A"])), other)
+    with CaptureQueriesContext(connection) as seen:
+        rows = set(Booking.objects.visible_to(admin))
+    assert rows == {mine, theirs}
+    assert not [q for q in seen.captured_queries if '"booked_by_id" = ' in q["sql"]]  # no own-records query
+
+
+def test_own_records_outside_a_partial_scope_are_still_looked_up(county, make_user):
+    from linli.core.testing import RoomFactory
+    from linli.places.models import Booking
+
+    staff = make_user(Role.Kind.COMMUNITY_STAFF, county["A"])
+    own_in_b = _booking(RoomFactory(site=SiteFactory(division=county["B"])), staff)
+    someone_in_b = _booking(RoomFactory(site=SiteFactory(division=county["B"])), make_user())
+    rows = set(Booking.objects.visible_to(staff))
+    assert own_in_b in rows and someone_in_b not in rows
