@@ -87,10 +87,11 @@ def test_the_default_schedule_holds_every_periodic_work_of_issue_12():
     late = by_task["linli.classroom.services.late_pickup_scan"]
     assert late.every == dt.timedelta(minutes=1) and late.hours is not None
     for task in ("linli.volunteers.services.shift_reminders_send", "linli.activities.services.activity_reminders_send",
-                 "linli.coverage.services.coverage_runs_interrupt_stale", "linli.core.rollups.refresh_all",
+                 "linli.coverage.services.coverage_runs_interrupt_stale", "linli.core.rollups.refresh_changed",
                  "linli.notifications.services.deliveries_send_due"):
         assert by_task[task].every is not None and by_task[task].every <= dt.timedelta(hours=1), task
     for task in ("linli.cases.services.cases_overdue_notify", "linli.grids.services.care_visits_overdue_notify"):
         assert dt.time(6) <= by_task[task].at <= dt.time(10), task  # each morning
-    for task in ("linli.classroom.services.anonymise_expired", "linli.jobs.services.jobs_prune"):
+    for task in ("linli.classroom.services.anonymise_expired", "linli.jobs.services.jobs_prune",
+                 "linli.core.rollups.refresh_all"):  # the full rebuild; the changed scopes every 5 minutes
         assert by_task[task].at < dt.time(6), task  # nightly

@@ -36,9 +36,12 @@ def test_every_demo_login_has_unread_messages_and_the_bell_shows_them(logins):
         assert f'data-testid="bell-count">{shown}</span>' in page, login.username
     # Beyond the welcome, the logins with events in the demo are told about them by the events' own code
     # (the grid login's care.overdue depends on the demo's size: at the default size it has one).
-    told = dict(Notification.objects.exclude(key="welcome").values_list("recipient__username", "key"))
-    assert {told.get(u) for u in ("county", "volunteer", "resident")} == {"cases.overdue", "case.offered",
-                                                                           "case.dispatched"}, told
+    told: dict[str, set] = {}
+    for username, key in Notification.objects.exclude(key="welcome").values_list("recipient__username", "key"):
+        told.setdefault(username, set()).add(key)
+    assert "cases.overdue" in told.get("county", set()), told
+    assert "case.offered" in told.get("volunteer", set()), told
+    assert "case.dispatched" in told.get("resident", set()), told
 
 
 def test_stats_json_carries_the_jobs_and_notifications_figures(logins, capsys):
