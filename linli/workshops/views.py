@@ -576,10 +576,8 @@ def my_pay(request):
     mine = list(Worker.objects.filter(person__user=request.user).select_related("workshop", "person"))
     if not mine:
         return render(request, "workshops/my_pay.html", {"mine": [], "page": None})
-    page = page_of(request, LedgerRow.objects.filter(worker__in=mine).select_related("pay_run").order_by("-cycle", "-pk"),
-                   per_page=12)
-    recent = (WorkRecord.objects.filter(worker__in=mine).select_related("job", "worker__workshop")
-              .order_by("-date", "-pk")[:10])
+    page = page_of(request, selectors.pay_slips(user=request.user), per_page=12)
+    recent = selectors.my_records(user=request.user).order_by("-date", "-pk")[:10]
     return render(request, "workshops/my_pay.html", {"mine": mine, "page": page, "recent": recent,
                                                      "current": any(w.ended_on is None for w in mine)})
 
