@@ -562,6 +562,32 @@ def awaiting_records(*, workshop_id: int, cycle: dt.date):
                                      status=WorkRecord.Status.SUBMITTED, reversed_by__isnull=True)
 
 
+def _cycle_pay(workshop: Workshop, first: dt.date) -> dict[int, dict]:
+    """Each worker's pay of the cycle from its payable records at the rates in force: `gross_items`'s
+    figures plus the ledger's item lines (`lines`) and their `gross` — one computation for the pay run
+    and its preview."""
+    records = list(payable_records(workshop_id=workshop.pk, cycle=first).select_related("job"))
+    rates: dict[int, list[Rate]] = defaultdict(list)
+    for rate in Rate.objects.filter(job__workshop=workshop):
+        rates[rate.job_id].append(rate)
+    per_worker = gross_items(records, rates)
+    for w in per_worker.values():
+        w["lines"] = [{**i, "quantity": f"{i['quantity'].normalize():f}", "amount": str(i["amount"].quantize(CENT))}
+                      for i in w["items"].values() if i["quantity"] != 0]
+        w["gross"] = sum((Decimal(i["amount"]) for i in w["lines"]), ZERO).quantize(CENT)
+    return per_worker
+
+
+def pay_run_preview(*, workshop: Workshop, cycle: dt.date) -> list[dict]:
+    """Who a pay run of the cycle would pay and their gross, before it is computed (so the staff can
+    enter each worker's deductions): the same figures as `pay_run_compute`, nothing written. Raises
+    ValidationError for a job without a rate."""
+    per_worker = _cycle_pay(workshop, month_start(cycle))
+    workers = {w.pk: w for w in Worker.objects.filter(pk__in=per_worker).select_related("person")}
+    rows = [{"worker": workers[worker_id], "gross": w["gross"]} for worker_id, w in per_worker.items()]
+    return sorted(rows, key=lambda r: (r["worker"].person.name, r["worker"].pk))
+
+
 def gross_items(records, rates: dict[int, list[Rate]]) -> dict[int, dict]:
     """Per worker: the gross items (job × rate in force on each record's date), days, hours, pieces."""
     out: dict[int, dict] = {}
@@ -627,11 +653,7 @@ def pay_run_compute(*, by, workshop: Workshop, cycle: dt.date, deductions: dict 
     if waiting:
         raise _invalid("cycle", _("%(n)s work records of this cycle await confirmation; confirm or reverse them "
                                   "first.") % {"n": waiting}, "awaiting")
-    records = list(payable_records(workshop_id=workshop.pk, cycle=first).select_related("job"))
-    rates: dict[int, list[Rate]] = defaultdict(list)
-    for rate in Rate.objects.filter(job__workshop=workshop):
-        rates[rate.job_id].append(rate)
-    per_worker = gross_items(records, rates)
+    per_worker = _cycle_pay(workshop, first)
     rules = workshop_rules(workshop, last)
     deductions = {int(k): v for k, v in (deductions or {}).items()}
     unknown = set(deductions) - set(per_worker)
@@ -643,9 +665,7 @@ def pay_run_compute(*, by, workshop: Workshop, cycle: dt.date, deductions: dict 
                                 computed_by=by if getattr(by, "pk", None) else None, is_demo=is_demo)
     rows = []
     for worker_id, w in sorted(per_worker.items(), key=lambda kv: workers[kv[0]].person.name):
-        items = [{**i, "quantity": f"{i['quantity'].normalize():f}", "amount": str(i["amount"].quantize(CENT))}
-                 for i in w["items"].values() if i["quantity"] != 0]
-        gross = sum((Decimal(i["amount"]) for i in items), ZERO).quantize(CENT)
+        items, gross = w["lines"], w["gross"]
         d_items, d_total = _deductions(deductions.get(worker_id))
         if d_total > 0 and d_total > gross:
             raise ValidationError({"deductions": _("Deductions for %(name)s exceed the gross pay.") % {

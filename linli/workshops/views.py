@@ -28,7 +28,7 @@ from linli.jobs.views import export_start, export_view
 from linli.people import selectors as people_selectors
 from linli.people.models import Person
 
-from . import exports, page_rollups, selectors, services, ui_services
+from . import exports, page_rollups, selectors, services
 from .forms import WORKSHOP_EDIT as WORKSHOP_EDIT_FIELDS
 from .forms import (
     ConcernForm,
@@ -462,7 +462,7 @@ def _pay_run_deductions(request, ws, form, *, compute: bool):
     cycle = form.cleaned_data["cycle"]
     errors, rows = [], []
     try:
-        rows = ui_services.pay_run_preview(workshop=ws, cycle=cycle)
+        rows = services.pay_run_preview(workshop=ws, cycle=cycle)
     except ValidationError as exc:
         errors = exc.messages
     deductions = {}

@@ -35,10 +35,12 @@ def test_gross_uses_the_rate_in_force_on_each_records_date_then_deductions_and_n
     _add(world, wk, world["sewing"], cycle.replace(day=10), 100)   # 100 × 0.50 = 50
     _add(world, wk, world["sewing"], cycle.replace(day=20), 100)   # 100 × 0.60 = 60
     _add(world, wk, packing, cycle.replace(day=21), Decimal("0.5"))  # ½ day × 80 = 40
+    preview = services.pay_run_preview(workshop=world["workshop"], cycle=cycle)  # what staff see first
     run = services.pay_run_compute(by=world["staff"], workshop=world["workshop"], cycle=cycle,
                                    deductions={wk.pk: [{"label": "代扣个人社保", "amount": "12.50"}]})
     row = LedgerRow.objects.get(pay_run=run)
     assert row.gross == Decimal("150.00")
+    assert [(r["worker"].pk, r["gross"]) for r in preview] == [(wk.pk, row.gross)]
     assert row.deductions == Decimal("12.50") and row.net == Decimal("137.50")
     assert sorted((i["rate"], i["amount"]) for i in row.items) == [("0.500", "50.00"), ("0.600", "60.00"),
                                                                   ("80.000", "40.00")]
