@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from linli.activities import selectors, services
 from linli.activities.models import Activity, Delivery, Method, Occurrence, Platform, Registration
 from linli.core.api import ScopedViewSet
+from linli.core.lean import LeanListMixin
 from linli.orgs.models import Organization
 from linli.places.models import Room, Site
 from linli.volunteers.models import Team
@@ -57,7 +58,7 @@ class ActivitySerializer(serializers.ModelSerializer):
     def get_upcoming(self, activity):
         coming = getattr(activity, "coming", None)
         if coming is None:  # a single activity just made or read: its own query
-            coming = activity.occurrences.filter(end__gt=timezone.now()).order_by("start")[:UPCOMING]
+            coming = activity.occurrences.filter(end__gt=timezone.now()).order_by("start", "pk")[:UPCOMING]
         return [occ.pk for occ in coming]
 
     @extend_schema_field(serializers.URLField())
@@ -155,7 +156,7 @@ class DeliveryViewSet(_TaxonViewSet):
     queryset = Delivery.objects.filter(active=True)
 
 
-class ActivityViewSet(ScopedViewSet):
+class ActivityViewSet(LeanListMixin, ScopedViewSet):
     """Activities; create makes the series and its occurrences."""
     queryset = Activity.objects.all()
     serializer_class = ActivitySerializer
@@ -165,9 +166,22 @@ class ActivityViewSet(ScopedViewSet):
     def scope_queryset(self, qs):
         # Only the next few dates of each activity (a window per activity, one query for the page):
         # a weekly series holds two years of dates, and all of them are at occurrences_url.
-        coming = Occurrence.objects.filter(end__gt=timezone.now()).order_by("start")
+        coming = Occurrence.objects.filter(end__gt=timezone.now()).order_by("start", "pk")
         return qs.prefetch_related("organizers", Prefetch("occurrences", queryset=coming[:UPCOMING],
                                                           to_attr="coming"))
+
+    # The list's rows without instances (decision 0027): the next dates of the page's activities in one
+    # query (a window per activity, as the prefetch above), and the link to all of them.
+    lean_computed = {"upcoming": (), "occurrences_url": ()}
+
+    def lean_compute(self, rows, values):
+        coming = {row["id"]: [] for row in rows}
+        for activity, occurrence in selectors.upcoming_dates(list(coming), limit=UPCOMING):
+            coming[activity].append(occurrence)
+        base = self.request.build_absolute_uri(reverse("occurrence-list"))
+        for row in rows:
+            row["upcoming"] = coming[row["id"]]
+            row["occurrences_url"] = f"{base}?{urlencode({'activity': row['id']})}"
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -237,7 +251,7 @@ class OccurrenceViewSet(ScopedViewSet):
         return Response(self._fresh(occ))
 
 
-class RegistrationViewSet(ScopedViewSet):
+class RegistrationViewSet(LeanListMixin, ScopedViewSet):
     """Your own sign-ups, and those of the activities you organise; by community, then in sign-up order."""
     queryset = Registration.objects.all()
     serializer_class = RegistrationSerializer

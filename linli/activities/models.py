@@ -142,7 +142,10 @@ class Occurrence(models.Model):
         verbose_name = _("occurrence")
         verbose_name_plural = _("occurrences")
         ordering = ["start"]
-        indexes = [models.Index(fields=["start"], name="occurrence_start")]
+        # "end" for the dates still to come (end >= now): a list of upcoming dates reads those, not
+        # two years of past dates walked in start order.
+        indexes = [models.Index(fields=["start"], name="occurrence_start"),
+                   models.Index(fields=["end", "start"], name="occurrence_end_start")]
         constraints = [models.CheckConstraint(condition=Q(end__gt=models.F("start")),
                                               name="occurrence_ends_after_start")]
 

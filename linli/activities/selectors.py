@@ -3,7 +3,23 @@
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Avg, Count, Prefetch, Q, Sum
+from django.db import connection
+from django.db.models import (
+    Avg,
+    Count,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from linli.accounts.models import Role
@@ -43,9 +59,18 @@ def occurrence_list(*, user):
     return (Occurrence.objects.visible_to(user)
             .select_related("activity__site__division", "activity__platform", "activity__method",
                             "activity__delivery", "room")
-            .annotate(confirmed=Count("registrations", filter=CONFIRMED, distinct=True),
-                      waitlisted=Count("registrations", filter=WAITLISTED, distinct=True),
-                      attended=Count("registrations", filter=ATTENDED, distinct=True)))
+            .annotate(confirmed=_registrations(status=Registration.Status.CONFIRMED),
+                      waitlisted=_registrations(status=Registration.Status.WAITLISTED),
+                      attended=_registrations(checked_in_at__isnull=False)))
+
+
+def _registrations(**condition):
+    """The number of an occurrence's registrations meeting `condition`, as a subquery per row: the
+    database counts them for the rows a page shows, after ORDER BY and LIMIT, instead of grouping
+    every registration of every date in scope before taking 20 (the (occurrence, status) index)."""
+    rows = (Registration.objects.filter(occurrence=OuterRef("pk"), **condition).order_by()
+            .values("occurrence").annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
 def occurrence_detail(*, user):
@@ -53,7 +78,18 @@ def occurrence_detail(*, user):
 
 
 def upcoming(*, user, site=None, division=None, platform=None, limit=None):
-    qs = occurrence_list(user=user).filter(end__gte=timezone.now()).order_by("start")
+    now = timezone.now()
+    qs = occurrence_list(user=user).filter(end__gte=now).order_by("start")
+    if connection.vendor == "postgresql":
+        # Every date still to come starts at or after the earliest start among them: with that bound
+        # PostgreSQL reads the coming dates from the (end, start) index and sorts a few hundred,
+        # instead of walking two years of past dates in start order that `end >= now` then rejects
+        # (12 ms → 4 ms on the large county). `start + 0` keeps MIN off that same walk (MIN(start)
+        # alone is planned as the first row of the start index meeting the filter).
+        first = Occurrence.objects.filter(end__gte=now).aggregate(
+            first=Min(ExpressionWrapper(F("start") + dt.timedelta(0), output_field=DateTimeField())))["first"]
+        if first is not None:
+            qs = qs.filter(start__gte=first)
     if site is not None:
         qs = qs.filter(activity__site=site)
     if division is not None:
@@ -61,6 +97,15 @@ def upcoming(*, user, site=None, division=None, platform=None, limit=None):
     if platform is not None:
         qs = qs.filter(activity__platform=platform)
     return qs[:limit] if limit else qs
+
+
+def upcoming_dates(activity_ids, *, limit: int) -> list[tuple[int, int]]:
+    """(activity id, occurrence id) of the next `limit` dates of each activity that have not ended,
+    in date order: one query, a window per activity (the API's activity list)."""
+    ranked = (Occurrence.objects.filter(activity_id__in=activity_ids, end__gt=timezone.now())
+              .annotate(rank=Window(RowNumber(), partition_by=[F("activity_id")], order_by=[F("start"), F("pk")]))
+              .filter(rank__lte=limit).order_by("activity_id", "start", "pk"))
+    return list(ranked.values_list("activity_id", "pk"))
 
 
 def my_registrations(*, user):

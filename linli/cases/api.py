@@ -2,6 +2,7 @@
 communities'), every write and transition through services (POST /api/cases/{id}/{action}/)."""
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -10,6 +11,7 @@ from rest_framework.response import Response
 from linli.cases import services
 from linli.cases.models import Case, CaseEvent, Kind, NightTalk, ServiceItem
 from linli.core.api import ScopedViewSet
+from linli.core.lean import LeanListMixin
 from linli.divisions.models import Division
 from linli.orgs.models import Organization
 from linli.volunteers.models import Team, Volunteer
@@ -126,7 +128,7 @@ def _user_or_none(pk):
     return User.objects.filter(pk=pk).first() if pk else None
 
 
-class CaseViewSet(ScopedViewSet):
+class CaseViewSet(LeanListMixin, ScopedViewSet):
     queryset = Case.objects.all()
     serializer_class = CaseSerializer
     filterset_fields = ["kind", "status", "division", "priority"]
@@ -134,6 +136,15 @@ class CaseViewSet(ScopedViewSet):
 
     def scope_queryset(self, qs):
         return qs.select_related("division", "service").order_by("-created_at", "-pk")
+
+    # The list's rows without instances (decision 0027): the two properties CaseSerializer shows.
+    lean_computed = {"number": ("created_at",), "is_overdue": ("status", "due_at")}
+
+    def lean_compute(self, rows, values):
+        now = timezone.now()
+        for row, v in zip(rows, values, strict=True):
+            row["number"] = Case.number_for(v["created_at"], v["pk"])
+            row["is_overdue"] = Case.overdue(v["status"], v["due_at"], now)
 
     def _run(self, request, input_class, call):
         case = self.get_object()

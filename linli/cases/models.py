@@ -239,7 +239,12 @@ class Case(models.Model):
 
     @property
     def number(self) -> str:
-        return f"{timezone.localtime(self.created_at):%Y}-{self.pk:05d}"
+        return self.number_for(self.created_at, self.pk)
+
+    @staticmethod
+    def number_for(created_at, pk) -> str:
+        """The case number from its row's values (the API's lean list has no instance)."""
+        return f"{timezone.localtime(created_at):%Y}-{pk:05d}"
 
     @property
     def is_open(self) -> bool:
@@ -247,7 +252,11 @@ class Case(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return self.status in self.WORKING and self.due_at is not None and self.due_at < timezone.now()
+        return self.overdue(self.status, self.due_at)
+
+    @classmethod
+    def overdue(cls, status, due_at, now=None) -> bool:
+        return status in cls.WORKING and due_at is not None and due_at < (now or timezone.now())
 
     @property
     def target_label(self) -> str:

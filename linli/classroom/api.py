@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from linli.core.api import ScopedViewSet
 from linli.core.audit import audit_access
+from linli.core.lean import LeanListMixin
 from linli.core.models import AccessLog
 from linli.places.models import Room, Site
 from linli.volunteers.models import Volunteer
@@ -315,7 +316,7 @@ class SessionViewSet(ScopedViewSet):
         return Response(AttendanceSerializer(visit).data)
 
 
-class AttendanceViewSet(viewsets.ReadOnlyModelViewSet):
+class AttendanceViewSet(LeanListMixin, viewsets.ReadOnlyModelViewSet):
     """Visits: a guardian's own child's, or the community staff's sites'."""
     queryset = Attendance.objects.all()
     serializer_class = AttendanceSerializer

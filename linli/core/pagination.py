@@ -34,7 +34,13 @@ class CappedPaginator(Paginator):
     def count(self):
         if self.limit is None or not hasattr(self.object_list, "query"):
             return super().count
-        return self.object_list[:self.limit].count()
+        # The first `limit` rows in any order are as many as in the page's order: counting them
+        # unordered spares the database sorting the whole scope for a number.
+        # Of a values() page (the lean lists) only the key: its other columns and joins are not counted.
+        rows = self.object_list.order_by()
+        if rows._fields:
+            rows = rows.values("pk")
+        return rows[:self.limit].count()
 
     @property
     def count_is_exact(self) -> bool:

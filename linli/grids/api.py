@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from linli.accounts.models import Role, User
 from linli.core.api import ScopedViewSet
 from linli.core.audit import audit_access
+from linli.core.lean import LeanListMixin
 from linli.core.models import AccessLog
 from linli.divisions.models import Division
 from linli.grids import selectors, services
@@ -175,7 +176,7 @@ class GridAssignmentViewSet(ScopedViewSet):
         return qs.select_related("grid", "user")
 
 
-class VisitViewSet(_IdempotentCreate, ScopedViewSet):
+class VisitViewSet(_IdempotentCreate, LeanListMixin, ScopedViewSet):
     queryset = Visit.objects.all()
     serializer_class = VisitSerializer
     filterset_fields = ["household", "division", "visited_on"]

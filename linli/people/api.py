@@ -11,12 +11,13 @@ from rest_framework.response import Response
 
 from linli.accounts.models import Role
 from linli.core.api import ScopedViewSet
-from linli.core.masking import shown_birth_date
+from linli.core.lean import LeanListMixin
+from linli.core.masking import mask_phone, shown_birth_date
 from linli.core.models import AccessLog
 from linli.divisions.models import Division
 from linli.people import selectors, services
 from linli.people.audit import log_persons
-from linli.people.models import CareTag, Household, Membership, Person
+from linli.people.models import CareTag, Household, Membership, Person, age_of
 
 
 def _user(serializer):
@@ -160,26 +161,40 @@ class PersonFilter(HouseholdFilter):
         return qs.filter(memberships__household_id=value, memberships__end_date__isnull=True)
 
 
-class HouseholdViewSet(ScopedViewSet):
+class HouseholdViewSet(LeanListMixin, ScopedViewSet):
     queryset = Household.objects.all()
     serializer_class = HouseholdSerializer
     filterset_class = HouseholdFilter
     http_method_names = ["get", "post", "patch", "put", "head", "options"]
 
     def scope_queryset(self, qs):
-        return qs.select_related("division")
+        # By id: the primary key's index gives a page without sorting the scope (the pages keep the
+        # register's order, by division and address; decision 0027).
+        return qs.select_related("division").order_by("pk")
 
 
-class PersonViewSet(ScopedViewSet):
+class PersonViewSet(LeanListMixin, ScopedViewSet):
     """Persons, masked. Every list and retrieve is recorded in the access log."""
 
     queryset = Person.objects.all()
     serializer_class = PersonSerializer
     filterset_class = PersonFilter
     http_method_names = ["get", "post", "patch", "put", "head", "options"]
+    # The list's rows without instances (decision 0027): what PersonSerializer computes, from values.
+    lean_computed = {"birth_date": ("birth_date", "user_id", "division__path"), "age": ("birth_date",),
+                     "phone_masked": ("phone",)}
+
+    def lean_compute(self, rows, values):
+        user, date_field = self.request.user, serializers.DateField()
+        for row, v in zip(rows, values, strict=True):
+            full = selectors.can_see_full_row(user, user_id=v["user_id"], division_path=v["division__path"])
+            shown = shown_birth_date(v["birth_date"], full=full)
+            row["birth_date"] = date_field.to_representation(shown) if shown else None
+            row["age"] = age_of(v["birth_date"])
+            row["phone_masked"] = mask_phone(v["phone"])
 
     def scope_queryset(self, qs):
-        return qs.select_related("division").prefetch_related("care_tags")
+        return qs.select_related("division").prefetch_related("care_tags").order_by("pk")  # decision 0027
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)

@@ -61,6 +61,16 @@ class Household(models.Model):
         return Q(pk__in=current.values("household_id"))
 
 
+def age_of(birth_date, today=None) -> int | None:
+    """Whole years since `birth_date`, today (None without a birth date)."""
+    from datetime import date
+
+    if not birth_date:
+        return None
+    today = today or date.today()
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
 class Person(models.Model):
     class Sex(models.TextChoices):
         MALE = "M", _("Male")
@@ -123,12 +133,7 @@ class Person(models.Model):
 
     @property
     def age(self) -> int | None:
-        from datetime import date
-
-        if not self.birth_date:
-            return None
-        today = date.today()
-        return today.year - self.birth_date.year - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
+        return age_of(self.birth_date)
 
 
 class Membership(models.Model):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from linli.accounts.models import Role
 from linli.core import crypto, idcard
 from linli.core.models import AccessLog
-from linli.core.scoping import has_role_over, role_kinds
+from linli.core.scoping import has_role_over, has_role_over_path, role_kinds
 from linli.divisions.models import Division
 from linli.people.models import CareTag, Household, Membership, Person
 
@@ -35,6 +35,15 @@ def can_see_full(user, person: Person) -> bool:
     if person.user_id is not None and person.user_id == user.pk:
         return True
     return has_role_over(user, settings.LINLI_FULL_PERSONAL_DATA_ROLES, person.division)
+
+
+def can_see_full_row(user, *, user_id, division_path) -> bool:
+    """`can_see_full` for a person read as a row (their user id and division path)."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user_id is not None and user_id == user.pk:
+        return True
+    return has_role_over_path(user, settings.LINLI_FULL_PERSONAL_DATA_ROLES, division_path)
 
 
 def can_see_full_in(user, division) -> bool:

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from linli.activities.models import Occurrence
 from linli.core.api import ScopedViewSet
+from linli.core.lean import LeanListMixin
 from linli.volunteers import selectors, services
 from linli.volunteers.models import PointsEntry, Reward, ServiceRecord, Shift, ShiftSignup, Team, Volunteer
 
@@ -215,7 +216,7 @@ class ShiftSignupViewSet(ScopedViewSet):
         return Response(ShiftSignupSerializer(services.signup_mark_no_show(signup=self.get_object(), by=request.user)).data)
 
 
-class ServiceRecordViewSet(ScopedViewSet):
+class ServiceRecordViewSet(LeanListMixin, ScopedViewSet):
     """Service records. Create = hours added by staff (pending); confirm, reject and reverse are actions.
     Records are never deleted."""
     queryset = ServiceRecord.objects.all()

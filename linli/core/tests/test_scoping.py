@@ -109,6 +109,20 @@ def test_a_scope_over_every_division_skips_the_own_records_lookup_and_sees_the_s
     assert not [q for q in seen.captured_queries if '"booked_by_id" = ' in q["sql"]]  # no own-records query
 
 
+def test_a_scope_over_every_division_reads_the_table_without_a_division_list(county, make_user):
+    from linli.core.testing import PersonFactory
+    from linli.people.models import Person
+
+    admin = make_user(Role.Kind.COUNTY_ADMIN, county["county"])
+    staff = make_user(Role.Kind.COMMUNITY_STAFF, county["A"])
+    people = {PersonFactory(division=county[name]) for name in ("A", "B1", "county")}
+    everyone = Person.objects.visible_to(admin)
+    assert "WHERE" not in str(everyone.query)
+    assert set(everyone) == people
+    assert " IN (" in str(Person.objects.visible_to(staff).query)  # a partial scope still filters
+    assert set(Person.objects.visible_to(staff)) < people
+
+
 def test_own_records_outside_a_partial_scope_are_still_looked_up(county, make_user):
     from linli.core.testing import RoomFactory
     from linli.places.models import Booking
