@@ -25,7 +25,7 @@ def queries():
     from linli.core.models import Rollup
     from linli.divisions.models import Division
     from linli.grids.models import Visit
-    from linli.people.models import Person
+    from linli.people.models import Household, Person
 
     staff, county = User.objects.get(username="staff"), User.objects.get(username="county")
     scope = rollups.scope_of(staff)
@@ -53,6 +53,17 @@ def queries():
         yield ("grid worker's home: households of their grid still to reach in a campaign (first 20)",
                grid_selectors.campaign_households(campaign=campaign, user=grid).filter(path_q("division__path", paths))
                .filter(~grid_selectors._reached(campaign)).order_by("division__path", "address")[:20])
+    from linli.activities import selectors as activity_selectors
+
+    yield ("county: upcoming dates with seats taken, one page (/activities/: the coming dates by the (end, start)"
+           " index, registrations counted for the shown rows only)",
+           activity_selectors.upcoming(user=county)[:20])
+    yield ("county: the persons API list as the lean list reads it (one page of values(), decision 0027)",
+           Person.objects.visible_to(county).order_by("pk").values(
+               "pk", "name", "sex", "birth_date", "user_id", "division__path", "phone", "id_number_masked",
+               "division", "created_at")[:50])
+    yield ("county: households on screen, the capped count (page_of: at most 1,001 keys)",
+           Household.objects.visible_to(county).order_by()[:1001].values("pk"))
     yield ("a household's latest visit (grids)", Visit.objects.filter(
         household_id=Visit.objects.values_list("household_id", flat=True).first()).order_by("-visited_on")[:1])
 

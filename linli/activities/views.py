@@ -194,7 +194,9 @@ def activity_detail(request, pk):
     page = page_of(request, shown, per_page=20)
     return render(request, "activities/activity_detail.html", {
         "activity": activity, "occurrences": page, "page": page, "past": past, "now": now,
-        "past_count": dates.filter(end__lt=now).count() if not past else page.paginator.count,
+        # exact (one series' dates), where the page's own count stops at the cap
+        "past_count": dates.filter(end__lt=now).count() if not past or not page.paginator.count_is_exact
+        else page.paginator.count,
         "organiser": services.can_organise(request.user, activity.site.division)})
 
 

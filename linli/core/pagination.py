@@ -46,6 +46,11 @@ class CappedPaginator(Paginator):
     def count_is_exact(self) -> bool:
         return self.limit is None or not hasattr(self.object_list, "query") or self.count < self.limit
 
+    @property
+    def count_floor(self) -> int:
+        """The exact count, or when capped the number there are more than."""
+        return self.count if self.count_is_exact else self.count - 1
+
 
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"

@@ -94,3 +94,30 @@ def test_the_api_counts_only_up_to_the_cap_and_says_so(api, monkeypatch):
 def test_below_the_cap_the_count_is_exact(api):
     body = api.get("/api/sites/", {"page_size": 3}).json()
     assert (body["count"], body["count_is_exact"]) == (7, True)
+
+
+def test_a_page_on_screen_counts_only_up_to_the_cap_and_says_more_than(county, make_user, monkeypatch):
+    """The households page of a county: the total is counted up to the cap (a LIMIT in the count),
+    the heading and the pager say "more than", the next page is still offered; past the cap the
+    page asked is still found, and the last page asked for by a huge number is the real last."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from linli.core import pagination
+    from linli.core.testing import HouseholdFactory
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 40)
+    for i in range(75):
+        HouseholdFactory(division=county["A1"], address=f"东门路{i}号")
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(make_user(Role.Kind.COUNTY_ADMIN, county["county"]))
+    with CaptureQueriesContext(connection) as seen:
+        body = client.get("/people/households/").content.decode()
+    counts = [q["sql"] for q in seen.captured_queries if "COUNT(" in q["sql"].upper() and "people_household" in q["sql"]]
+    assert counts and all("LIMIT 41" in sql for sql in counts)
+    assert "超过 40 条" in body and "第 1 页" in body and "共 4 页" not in body and 'rel="next"' in body
+    last = client.get("/people/households/", {"page": "999"}).content.decode()
+    assert "共 75 条" in last and "第 4 页，共 4 页" in last  # 20 a page
+    monkeypatch.setattr(pagination, "COUNT_CAP", 1000)
+    assert "共 75 条" in client.get("/people/households/").content.decode()
