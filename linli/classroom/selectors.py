@@ -5,7 +5,8 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from linli.accounts.models import Role
@@ -139,10 +140,18 @@ def today_sessions(*, user, day: dt.date | None = None):
     hold a tutor or staff role. Bounded queries whatever the number of sessions."""
     day = day or timezone.localdate()
     return (visible_sessions(user=user).filter(date=day, status=Session.Status.SCHEDULED)
-            .annotate(tutors=Count("roster", distinct=True),
-                      present=Count("attendances", filter=Q(attendances__released_at__isnull=True), distinct=True),
-                      arrived=Count("attendances", distinct=True))
-            .order_by("start", "program__site__name"))
+            .annotate(tutors=_per_session(RosterEntry),
+                      present=_per_session(Attendance, released_at__isnull=True),
+                      arrived=_per_session(Attendance))
+            .order_by("start", "program__site__name", "pk"))
+
+
+def _per_session(model, **condition):
+    """How many `model` rows (roster entries, visits) a session has, as a subquery per shown row:
+    the county's sessions of the day are not joined to every tutor and child before a page of them."""
+    rows = (model.objects.filter(session=OuterRef("pk"), **condition).order_by()
+            .values("session").annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
 def session_roster(*, session: Session):

@@ -45,6 +45,8 @@ def _back(request, fallback: str):
 
 # Home ---------------------------------------------------------------------------------------------
 
+HOME_TODAY = 6  # today's sessions on the classroom home; the rest on "Today's roster"
+
 @login_required
 def home(request):
     """One page, blocks by role: a guardian's children, a tutor's sessions today, staff figures."""
@@ -52,7 +54,8 @@ def home(request):
     staff = selectors.is_staff(user)
     context = {
         "mine": list(selectors.my_enrollments(user=user)),
-        "today": list(selectors.today_sessions(user=user)) if selectors.is_desk(user) else [],
+        # The first few of today's sessions; all of them a page at a time on "Today's roster".
+        "today": list(selectors.today_sessions(user=user)[:HOME_TODAY + 1]) if selectors.is_desk(user) else [],
         "is_staff": staff,
         "volunteer": selectors.volunteer_of(user),
     }
@@ -69,6 +72,8 @@ def home(request):
             "attempts": selectors.release_attempts(user=user).filter(reviewed_at__isnull=True)[:10],
             "short": list(selectors.understaffed_sessions(user=user)[:20]),
         })
+    context["today_more"] = len(context["today"]) > HOME_TODAY
+    context["today"] = context["today"][:HOME_TODAY]
     if context["mine"]:
         audit_access(request=request, action=A.LIST, model=ENROLLMENT, object_ids=[e.pk for e in context["mine"]],
                      fields=["child_name", "status"])
@@ -235,8 +240,8 @@ def enrollment_action(request, pk):
 
 @login_required
 def today(request):
-    sessions = list(selectors.today_sessions(user=request.user))
-    return render(request, "classroom/today.html", {"sessions": sessions,
+    page = page_of(request, selectors.today_sessions(user=request.user), per_page=20)
+    return render(request, "classroom/today.html", {"sessions": page.object_list, "page": page,
                                                     "sites": selectors.desk_sites(user=request.user)})
 
 

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -87,13 +87,21 @@ def open_shifts(*, user):
     return (Shift.objects.visible_to(user)
             .filter(start__gt=timezone.now(), occurrence__status="scheduled")
             .select_related("occurrence__activity__site", "occurrence__activity__team")
-            .annotate(taken=Count("signups", filter=Q(signups__status=ShiftSignup.Status.CONFIRMED)))
+            .annotate(taken=_taken())
             .order_by("start"))
 
 
 def shift_detail(*, user):
     return (Shift.objects.visible_to(user).select_related("occurrence__activity__site__division")
-            .annotate(taken=Count("signups", filter=Q(signups__status=ShiftSignup.Status.CONFIRMED))))
+            .annotate(taken=_taken()))
+
+
+def _taken():
+    """A shift's confirmed sign-ups, as a subquery per row: counted for the shifts a page shows, not
+    grouped over every shift to come before the page is taken."""
+    rows = (ShiftSignup.objects.filter(shift=OuterRef("pk"), status=ShiftSignup.Status.CONFIRMED).order_by()
+            .values("shift").annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
 def shift_roster(shift: Shift):
