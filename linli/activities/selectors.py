@@ -10,20 +10,18 @@ from django.db.models import (
     DateTimeField,
     ExpressionWrapper,
     F,
-    IntegerField,
     Min,
-    OuterRef,
     Prefetch,
     Q,
-    Subquery,
     Sum,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from linli.accounts.models import Role
 from linli.activities.models import ORGANISER_ROLES, Activity, Occurrence, Registration, Review
+from linli.core.paging import row_count
 from linli.core.scoping import ancestor_division_ids, scope_paths
 from linli.divisions.models import Division
 from linli.orgs.models import Organization
@@ -65,12 +63,9 @@ def occurrence_list(*, user):
 
 
 def _registrations(**condition):
-    """The number of an occurrence's registrations meeting `condition`, as a subquery per row: the
-    database counts them for the rows a page shows, after ORDER BY and LIMIT, instead of grouping
-    every registration of every date in scope before taking 20 (the (occurrence, status) index)."""
-    rows = (Registration.objects.filter(occurrence=OuterRef("pk"), **condition).order_by()
-            .values("occurrence").annotate(n=Count("pk")).values("n"))
-    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+    """An occurrence's registrations meeting `condition`, counted for the shown rows only (the
+    (occurrence, status) index), not grouped over every coming date before a page of them."""
+    return row_count(Registration, "occurrence", **condition)
 
 
 def occurrence_detail(*, user):

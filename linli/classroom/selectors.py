@@ -5,11 +5,11 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Prefetch, Q, Sum
 from django.utils import timezone
 
 from linli.accounts.models import Role
+from linli.core.paging import row_count
 from linli.core.scoping import role_kinds, scope_paths
 from linli.places.models import Site
 from linli.volunteers.models import Volunteer
@@ -140,18 +140,12 @@ def today_sessions(*, user, day: dt.date | None = None):
     hold a tutor or staff role. Bounded queries whatever the number of sessions."""
     day = day or timezone.localdate()
     return (visible_sessions(user=user).filter(date=day, status=Session.Status.SCHEDULED)
-            .annotate(tutors=_per_session(RosterEntry),
-                      present=_per_session(Attendance, released_at__isnull=True),
-                      arrived=_per_session(Attendance))
+            # counted for the shown rows: the county's sessions of the day are not joined to every
+            # tutor and child before a page of them (core.paging.row_count)
+            .annotate(tutors=row_count(RosterEntry, "session"),
+                      present=row_count(Attendance, "session", released_at__isnull=True),
+                      arrived=row_count(Attendance, "session"))
             .order_by("start", "program__site__name", "pk"))
-
-
-def _per_session(model, **condition):
-    """How many `model` rows (roster entries, visits) a session has, as a subquery per shown row:
-    the county's sessions of the day are not joined to every tutor and child before a page of them."""
-    rows = (model.objects.filter(session=OuterRef("pk"), **condition).order_by()
-            .values("session").annotate(n=Count("pk")).values("n"))
-    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
 def session_roster(*, session: Session):

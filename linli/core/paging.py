@@ -9,6 +9,8 @@ search box: stripped and cut to a length an index can use.
 """
 
 from django.core.paginator import Page
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from linli.core import pagination
 
@@ -28,3 +30,12 @@ def page_of(request, rows, *, per_page: int = PAGE_SIZE, param: str = "page") ->
 
 def search_text(request, param: str = "q") -> str:
     return request.GET.get(param, "").strip()[:SEARCH_MAX]
+
+
+def row_count(model, link: str, **condition):
+    """How many `model` rows point at each row of a list through `link` (meeting `condition`), as a
+    correlated subquery: the database counts them for the rows a page shows, after ORDER BY and LIMIT,
+    instead of joining and grouping the related rows of everything in scope before taking a page."""
+    rows = (model.objects.filter(**{link: OuterRef("pk")}, **condition).order_by()
+            .values(link).annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)

@@ -2,12 +2,13 @@
 
 from decimal import Decimal
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from linli.accounts.models import Role
 from linli.activities.models import ORGANISER_ROLES
+from linli.core.paging import row_count
 from linli.core.scoping import scope_paths
 from linli.volunteers.models import (
     PointsEntry,
@@ -97,11 +98,8 @@ def shift_detail(*, user):
 
 
 def _taken():
-    """A shift's confirmed sign-ups, as a subquery per row: counted for the shifts a page shows, not
-    grouped over every shift to come before the page is taken."""
-    rows = (ShiftSignup.objects.filter(shift=OuterRef("pk"), status=ShiftSignup.Status.CONFIRMED).order_by()
-            .values("shift").annotate(n=Count("pk")).values("n"))
-    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+    """A shift's confirmed sign-ups, counted for the shifts a page shows (core.paging.row_count)."""
+    return row_count(ShiftSignup, "shift", status=ShiftSignup.Status.CONFIRMED)
 
 
 def shift_roster(shift: Shift):
