@@ -31,6 +31,10 @@ def main():
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--no-profile", action="store_true", help="time only")
     parser.add_argument("--sql", action="store_true", help="print each query of one request with its time")
+    parser.add_argument("--templates", action="store_true",
+                        help="time each template's rendering (inclusive of what it includes) instead of profiling")
+    parser.add_argument("--dupes", action="store_true",
+                        help="with `all`: list the queries a page runs more than once (same SQL and parameters)")
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
@@ -43,11 +47,16 @@ def main():
     django.setup()
     from django.db import connection
 
+    import linli.wsgi  # noqa: F401  the web worker's own set-up (its garbage-collector settings, decision 0029)
+
     if args.role == "all":  # every page of the pages benchmark, timed only
         sys.path.insert(0, str(ROOT / "benchmarks"))
         from pages_bench import BARE, PAGES
 
         for role, path in [BARE, *((r, p) for r, pages in PAGES.items() for p in pages)]:
+            if args.dupes:
+                _dupes(_client(role), role, path)
+                continue
             ms, count, size = _time(_client(role), path, args.repeat)
             print(f"{role:10} {path:32} {ms:7.1f} ms {count:3} queries {size:7} bytes", flush=True)
         return
@@ -70,6 +79,9 @@ def main():
         for ms, sql in queries:
             shown = sql if os.environ.get("FULLSQL") else sql[:400]
             print(f"{ms:7.2f} ms  {shown}")
+    if args.templates:
+        _template_times(client, args.path, args.repeat)
+        return
     profiler = None if args.no_profile else cProfile.Profile()
     started = time.perf_counter()
     if profiler:
@@ -101,6 +113,55 @@ def _client(role):
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
     return client
+
+
+def _template_times(client, path, repeat):
+    """ms a request spent in each template's render (a template's time includes its includes)."""
+    from collections import defaultdict
+
+    from django.template.base import Template
+
+    spent = defaultdict(float)
+    original = Template._render
+
+    def timed(self, context):
+        started = time.perf_counter()
+        try:
+            return original(self, context)
+        finally:
+            spent[self.origin.template_name if self.origin else "?"] += time.perf_counter() - started
+
+    Template._render = timed
+    try:
+        started = time.perf_counter()
+        for _ in range(repeat):
+            client.get(path)
+        total = (time.perf_counter() - started) / repeat * 1000
+    finally:
+        Template._render = original
+    print(f"{path}: {total:.1f} ms a request")
+    for name, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+        print(f"{seconds / repeat * 1000:7.2f} ms  {name}")
+
+
+def _dupes(client, role, path):
+    """Print the queries one request of `path` runs more than once."""
+    from collections import Counter
+
+    from django.db import connection
+
+    client.get(path)
+    seen = Counter()
+
+    def record(execute, sql, params, many, context):
+        seen[(sql, repr(params))] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        client.get(path)
+    for (sql, _params), n in seen.items():
+        if n > 1:
+            print(f"{role:10} {path:32} {n}x  {sql[:300]}", flush=True)
 
 
 def _time(client, path, repeat):

@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    "linli.core.memo.RequestMemoMiddleware",
 ]
 
 # Benchmarks only (benchmarks/pages_bench.py): a query-count header and a bare floor view.

@@ -8,7 +8,7 @@ from django.utils.translation import pgettext_lazy
 from linli.activities import selectors
 from linli.activities.models import Activity, Delivery, Method, Platform
 from linli.core.dates import event_date_validator
-from linli.core.forms import DATE, TIME
+from linli.core.forms import DATE, TIME, QuickSelect
 from linli.places.models import Room
 from linli.volunteers.models import Team
 
@@ -117,8 +117,8 @@ class CalendarFilterForm(forms.Form):
     view = forms.ChoiceField(choices=[("month", _("Month")), ("week", _("Week")), ("list", _("List"))],
                              required=False)
     date = forms.DateField(required=False, widget=DATE)
-    site = forms.ModelChoiceField(label=_("site"), queryset=None, required=False)
-    community = forms.ModelChoiceField(label=_("community"), queryset=None, required=False)
+    site = forms.ModelChoiceField(label=_("site"), queryset=None, required=False, widget=QuickSelect)
+    community = forms.ModelChoiceField(label=_("community"), queryset=None, required=False, widget=QuickSelect)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

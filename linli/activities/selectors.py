@@ -74,7 +74,10 @@ def occurrence_detail(*, user):
 
 def upcoming(*, user, site=None, division=None, platform=None, limit=None):
     now = timezone.now()
-    qs = occurrence_list(user=user).filter(end__gte=now).order_by("start")
+    # The cards name the site, not its community: no division row (and its boundary) per card.
+    qs = (occurrence_list(user=user).select_related(None)
+          .select_related("activity__site", "activity__platform", "activity__method", "activity__delivery", "room")
+          .filter(end__gte=now).order_by("start"))
     if connection.vendor == "postgresql":
         # Every date still to come starts at or after the earliest start among them: with that bound
         # PostgreSQL reads the coming dates from the (end, start) index and sorts a few hundred,

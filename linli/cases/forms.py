@@ -9,7 +9,7 @@ from django.utils.translation import pgettext_lazy
 from linli.accounts.models import Role, User
 from linli.cases import selectors
 from linli.cases.models import Case, Kind, ServiceItem
-from linli.core.forms import preselect_own_division
+from linli.core.forms import QuickSelect, preselect_own_division
 from linli.divisions.models import Division
 from linli.orgs.models import Organization
 from linli.volunteers.models import Team, Volunteer
@@ -59,7 +59,7 @@ class StaffCaseForm(forms.Form):
 
     def __init__(self, *args, user, kind, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["division"].queryset = selectors.staff_divisions(user)
+        self.fields["division"].queryset = selectors.staff_divisions(user).only("pk", "name")
         preselect_own_division(self, "division", user)
         self.fields["service"].queryset = _services(kind)
 
@@ -78,7 +78,7 @@ class DisputeForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["division"].queryset = selectors.staff_divisions(user)
+        self.fields["division"].queryset = selectors.staff_divisions(user).only("pk", "name")
         preselect_own_division(self, "division", user)
         self.fields["service"].queryset = _services(Kind.DISPUTE)
 
@@ -225,17 +225,17 @@ class NightTalkForm(forms.Form):
 
 
 class InboxFilterForm(forms.Form):
-    kind = forms.ChoiceField(label=_("kind"), required=False, choices=[("", _("All kinds")), *Kind.choices])
-    status = forms.ChoiceField(label=_("status"), required=False,
+    kind = forms.ChoiceField(label=_("kind"), required=False, widget=QuickSelect, choices=[("", _("All kinds")), *Kind.choices])
+    status = forms.ChoiceField(label=_("status"), required=False, widget=QuickSelect,
                                choices=[("open", _("Open")), ("", _("All")), *Case.Status.choices])
     division = forms.ModelChoiceField(label=_("community"), required=False, queryset=Division.objects.none(),
-                                      empty_label=_("All communities"))
+                                      empty_label=_("All communities"), widget=QuickSelect)
     overdue = forms.BooleanField(label=_("overdue only"), required=False)
     q = forms.CharField(label=_("search"), required=False, max_length=100)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["division"].queryset = selectors.staff_divisions(user)
+        self.fields["division"].queryset = selectors.staff_divisions(user).only("pk", "name")
 
 
 class LedgerForm(forms.Form):
@@ -245,4 +245,4 @@ class LedgerForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["division"].queryset = selectors.staff_divisions(user)
+        self.fields["division"].queryset = selectors.staff_divisions(user).only("pk", "name")

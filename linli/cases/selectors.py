@@ -62,11 +62,17 @@ def _with_overdue(qs):
         When(status__in=Case.WORKING, due_at__lt=now, then=Value(1)), default=Value(0), output_field=IntegerField()))
 
 
+INBOX_COLUMNS = ("kind", "title", "status", "resolution", "priority", "due_at", "created_at", "division__name",
+                 "service__default_team_id", "team__name", "team__name_en", "volunteer__person__name",
+                 "organization__name")
+
+
 def case_list(*, user, kind: str = "", status: str = "", division: Division | None = None, overdue: bool = False,
               q: str = ""):
-    """The staff inbox: cases in the user's communities, overdue first, then by deadline."""
+    """The staff inbox: cases in the user's communities, overdue first, then by deadline. Only the
+    columns a row shows (not the descriptions, reports, the community's boundary, the people's records)."""
     qs = Case.objects.visible_to(user).select_related(
-        "division", "service", "team", "volunteer__person", "organization", "assignee")
+        "division", "service", "team", "volunteer__person", "organization").only(*INBOX_COLUMNS)
     if kind:
         qs = qs.filter(kind=kind)
     if status == "open":

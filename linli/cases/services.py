@@ -96,11 +96,14 @@ def is_requester(user, case: Case) -> bool:
 
 
 def volunteer_of(user):
-    from linli.volunteers.models import Volunteer
+    """The user's volunteer record if it is active (the request's one read of it, shared with the
+    volunteers' and the classroom's home blocks)."""
+    from linli.volunteers.selectors import volunteer_of as volunteer_record
 
     if not getattr(user, "is_authenticated", False):
         return None
-    return Volunteer.objects.filter(person__user=user, active=True).select_related("division").first()
+    volunteer = volunteer_record(user)
+    return volunteer if volunteer is not None and volunteer.active else None
 
 
 def is_worker_for(user, case: Case) -> bool:

@@ -47,7 +47,9 @@ def volunteer_of(user) -> Volunteer | None:
         return None
     cached = user.__dict__.get("_classroom_volunteer", False)
     if cached is False:
-        cached = Volunteer.objects.filter(person__user=user).select_related("person").first()
+        from linli.volunteers.selectors import volunteer_of as volunteer_record
+
+        cached = volunteer_record(user)  # the request's one read, shared with the other home blocks
         user._classroom_volunteer = cached
     return cached
 

@@ -21,3 +21,7 @@ class CoreConfig(AppConfig):
         from linli.core import caching
 
         caching.connect()
+
+        from linli.core import choices
+
+        choices.install()

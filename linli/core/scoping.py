@@ -162,9 +162,10 @@ def path_q(prefix_lookup: str, paths: list[str]) -> Q:
 
 
 class ScopedQuerySet(models.QuerySet):
-    def visible_to(self, user, *, roles: Iterable[str] | None = None):
+    def visible_to(self, user, *, roles: Iterable[str] | None = None, own: bool = True):
         """Records under the divisions where the user holds one of `roles` (default: the model's
-        `scope_roles`), plus the user's own records. Superusers see everything."""
+        `scope_roles`), plus the user's own records unless `own` is False (what the user may act on
+        by their role, such as approvals, not what they may read). Superusers see everything."""
         if user is None or not user.is_authenticated:
             return self.none()
         if user.is_superuser:
@@ -189,7 +190,7 @@ class ScopedQuerySet(models.QuerySet):
             ancestors = ancestor_division_ids(user, roles)
             if ancestors:
                 q |= Q(**{f"{field}__in": sorted(ancestors)})
-        own = getattr(model, "scope_own", None)
+        own = getattr(model, "scope_own", None) if own else None
         if own is not None:
             # The user's own records are few: fetch their ids first, because an OR of two indexed
             # conditions is not used as such by SQLite's planner (it scans the table).

@@ -99,7 +99,8 @@ def home_household(*, user) -> Household | None:
     person = getattr(user, "person", None) if getattr(user, "is_authenticated", False) else None
     if person is None:
         return None
-    membership = person.memberships.filter(end_date__isnull=True).select_related("household__division").first()
+    membership = (person.memberships.filter(end_date__isnull=True).select_related("household__division")
+                  .defer("household__division__boundary").first())
     return membership.household if membership else None
 
 
@@ -133,7 +134,7 @@ def home_run(*, household: Household) -> CoverageRun | None:
     paths = [p for p in household.division.path.strip("/").split("/") if p]
     runs = (CoverageRun.objects.filter(status=CoverageRun.Status.FINISHED, division_id__in=[int(p) for p in paths],
                                        function="", at_label="").select_related("division")
-            .defer(*RESULT_FIELDS).order_by("-finished_at", "-pk"))
+            .defer(*RESULT_FIELDS, "division__boundary").order_by("-finished_at", "-pk"))
     return max(runs, key=lambda r: (r.division.path.count("/"), r.finished_at), default=None)
 
 
@@ -147,8 +148,12 @@ def nearest_centers(*, user, limit: int = 3) -> dict | None:
     household = home_household(user=user)
     if household is None or household.lat is None or household.lng is None:
         return None
-    sites = list(places.site_directory(user=user).filter(
-        is_neighborhood_center=True, lat__isnull=False, lng__isnull=False))
+    # What a card shows (name, address, community, the map link's point): not every site's community
+    # boundary and station, forty of each in a large county.
+    sites = list(places.site_directory(user=user).filter(is_neighborhood_center=True, lat__isnull=False,
+                                                         lng__isnull=False)
+                 .select_related(None).select_related("division")
+                 .only("pk", "name", "address", "lat", "lng", "division__name"))
     if not sites:
         return None
 
@@ -165,8 +170,9 @@ def nearest_centers(*, user, limit: int = 3) -> dict | None:
     rows = [{"site": s, "metres": float(m), "minutes": walk.get(s.pk)} for s, m in zip(sites, metres, strict=True)]
     # The walking-time nearest first, then the rest by distance.
     rows = sorted(rows, key=lambda r: (r["minutes"] is None, r["metres"]))[:limit]
+    open_now = places.open_now_for([r["site"] for r in rows])
     for r in rows:
-        r["open_now"], r["map_url"] = places.open_now(r["site"]), places.map_app_url(r["site"])
+        r["open_now"], r["map_url"] = open_now[r["site"].pk], places.map_app_url(r["site"])
     return {"household": household, "rows": rows, "computed_at": computed_at}
 
 

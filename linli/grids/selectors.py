@@ -5,7 +5,7 @@ import datetime as dt
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from linli.accounts.models import Role
@@ -95,8 +95,9 @@ def cadence_households(*, user=None, division: Division | None = None):
     qs = Household.objects.all() if user is None else Household.objects.visible_to(user)
     if division is not None:
         qs = qs.filter(division__path__startswith=division.path)
-    latest = Visit.objects.filter(household=OuterRef("pk")).order_by().values("household").annotate(
-        last=Max("visited_on")).values("last")
+    # The latest visit as the first row of the (household, visited_on desc) index, not a MAX over
+    # every visit of the household.
+    latest = Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_on").values("visited_on")[:1]
     # filter() before annotate(): Min runs over the current members' tags only.
     return (qs.filter(memberships__end_date__isnull=True,
                       memberships__person__care_tags__visit_every_days__isnull=False)
@@ -120,6 +121,22 @@ def overdue_households(*, user=None, division: Division | None = None, today: dt
     today = today or _today()
     return (cadence_households(user=user, division=division).filter(_overdue_q(today))
             .select_related("division").order_by("last_visit", "division__path", "address"))
+
+
+def overdue_first(overdue, limit: int) -> tuple[list, int]:
+    """The first `limit` rows of an `overdue_households` queryset bounded by a worker's grids, and how
+    many there are: one pass over the keys (each row's latest visit is read once, not again for a
+    COUNT), then the shown households by id."""
+    keys = list(overdue.values_list("pk", "cadence", "last_visit"))
+    shown = {pk: (cadence, last) for pk, cadence, last in keys[:limit]}
+    rows = {h.pk: h for h in Household.objects.filter(pk__in=shown).select_related("division")}
+    out = []
+    for pk, (cadence, last) in shown.items():
+        if pk in rows:
+            h = rows[pk]
+            h.cadence, h.last_visit = cadence, last
+            out.append(h)
+    return with_due(out), len(keys)
 
 
 def with_due(households, today: dt.date | None = None) -> list:
@@ -270,8 +287,12 @@ def open_campaign_households(*, user, today: dt.date | None = None, limit: int =
         todo = (campaign_households(campaign=campaign, user=user).filter(path_q("division__path", grids))
                 .filter(~_reached(campaign))  # per household by the (campaign, household) index: an IN
                 # over the campaign's reaches hashed every reach of the county (docs/performance.md)
-                .select_related("division").order_by("division__path", "address"))
-        out.append((campaign, list(todo[:limit]), todo.count()))
+                .order_by("division__path", "address", "pk"))
+        # The keys once (bounded by the worker's grids), then the shown households by id: no COUNT
+        # reading the same households again.
+        keys = list(todo.values_list("pk", flat=True))
+        shown = {h.pk: h for h in Household.objects.filter(pk__in=keys[:limit]).select_related("division")}
+        out.append((campaign, [shown[pk] for pk in keys[:limit] if pk in shown], len(keys)))
     return out
 
 

@@ -62,8 +62,8 @@ def home(request):
         if not people_selectors.keeper_divisions(user=user).exists():
             raise Http404
         return redirect("grids:grid_list")
-    overdue_qs = selectors.overdue_households(user=user).filter(division__in=mine)
-    overdue = selectors.with_due(overdue_qs[:HOME_LIST])
+    overdue, overdue_total = selectors.overdue_first(
+        selectors.overdue_households(user=user).filter(division__in=mine), HOME_LIST)
     campaigns = selectors.open_campaign_households(user=user, limit=HOME_LIST)
     for _c, households, _n in campaigns:
         for h in households:
@@ -73,7 +73,7 @@ def home(request):
     _log_households(request, action=A.LIST, households=overdue + [h for _c, hs, _n in campaigns for h in hs]
                     + [Household(pk=p.household_id) for p in prompts])
     return render(request, "grids/home.html", {"grids": mine, "overdue": overdue, "campaigns": campaigns,
-                                               "overdue_total": overdue_qs.count(), "prompts": prompts,
+                                               "overdue_total": overdue_total, "prompts": prompts,
                                                "done_today": done_today})
 
 

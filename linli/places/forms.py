@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.dates import event_date_validator
-from linli.core.forms import DATE, TIME
+from linli.core.forms import DATE, TIME, QuickSelect
 from linli.places import selectors, services
 from linli.places.models import Booking, OpeningHours, Room, Site
 
@@ -128,6 +128,6 @@ class ReasonForm(forms.Form):
 
 
 class BookingFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("status"), required=False,
+    status = forms.ChoiceField(label=_("status"), required=False, widget=QuickSelect,
                                choices=[("", _("All statuses"))] + list(Booking.Status.choices))
     mine = forms.BooleanField(label=_("Only my own bookings"), required=False)

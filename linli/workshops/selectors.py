@@ -440,7 +440,7 @@ def relapse_watch(*, division=None, divisions=None, user=None, today: dt.date | 
     worker's visit list (grids calls this through its visit-prompt hook)."""
     from django.db.models import Max
 
-    from linli.people.models import Household, Membership, Person
+    from linli.people.models import Household
 
     today = today or timezone.localdate()
     rules = rules_for(division, today)
@@ -454,17 +454,21 @@ def relapse_watch(*, division=None, divisions=None, user=None, today: dt.date | 
     if user is not None:
         households = households & Household.objects.visible_to(user)
     earliest = add_months(last_month, -(lookback + 12))
-    workers = list(Worker.objects.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=earliest))
-                   .values_list("person_id", "workshop_id"))
-    if not workers:
+    # The workers (current, or ended within the look-back) living in these households now, with their
+    # household: one query from the households' current memberships, not every worker of the county.
+    rows = list(Worker.objects.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=earliest),
+                                      person__memberships__end_date__isnull=True,
+                                      person__memberships__household__in=households.order_by().values("pk"))
+                .order_by("person__name", "person_id")
+                .values_list("person_id", "workshop_id", "person__memberships__household_id", "ended_on",
+                             "person__name", "person__memberships__household__address",
+                             "person__memberships__household__division_id"))
+    if not rows:
         return []
-    homes = dict(Membership.objects.filter(person_id__in={p for p, _w in workers}, end_date__isnull=True,
-                                           household__in=households).values_list("person_id", "household_id"))
-    if not homes:
-        return []
-    latest_run = dict(PayRun.objects.filter(workshop_id__in={w for p, w in workers if p in homes},
-                                            cycle__lte=last_month)
-                      .values("workshop_id").annotate(c=Max("cycle")).values_list("workshop_id", "c"))
+    workers = [(p, w) for p, w, _h, _e, *_rest in rows]
+    homes = {p: h for p, _w, h, _e, *_rest in rows}
+    latest_run = dict(PayRun.objects.filter(workshop_id__in={w for _p, w in workers}, cycle__lte=last_month)
+                      .order_by().values("workshop_id").annotate(c=Max("cycle")).values_list("workshop_id", "c"))
     home_cycle: dict[int, dt.date] = {}
     for pid, wid in workers:
         if pid in homes and wid in latest_run:
@@ -473,11 +477,11 @@ def relapse_watch(*, division=None, divisions=None, user=None, today: dt.date | 
     by_home: dict[int, dict[dt.date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for pid, cycle, gross in (LedgerRow.objects.filter(worker__person_id__in=list(homes), cycle__gte=earliest,
                                                        cycle__lte=last_month)
-                              .values_list("worker__person_id", "cycle", "gross")):
+                              .order_by().values_list("worker__person_id", "cycle", "gross")):
         by_home[homes[pid]][cycle] += gross
-    info = {h.pk: h for h in Household.objects.filter(pk__in=set(homes.values()))}
+    info = {h: Household(pk=h, address=address, division_id=division) for _p, _w, h, _e, _n, address, division in rows}
     names = defaultdict(list)
-    for pid, name in Person.objects.filter(pk__in=list(homes)).values_list("pk", "name"):
+    for pid, name in dict((p, n) for p, _w, _h, _e, n, *_rest in rows).items():
         names[homes[pid]].append(name)
     share = Decimal(rules.sharp_drop_share)
     out: dict[tuple[int, str], Watch] = {}
@@ -492,9 +496,10 @@ def relapse_watch(*, division=None, divisions=None, user=None, today: dt.date | 
                 "Workshop income %(latest)s yuan in %(month)s, against %(avg)s yuan a month before.") % {
                 "latest": latest.quantize(CENT), "month": f"{latest_cycle:%Y-%m}", "avg": average.quantize(CENT)},
                 names[hid])
-    still = set(Worker.objects.filter(person_id__in=list(homes), ended_on__isnull=True).values_list("person_id", flat=True))
-    for w in (Worker.objects.filter(person_id__in=list(homes), ended_on__gte=last_month, ended_on__lte=today)
-              .exclude(person_id__in=still).select_related("person", "workshop")):
+    still = {p for p, _w, _h, ended, *_rest in rows if ended is None}
+    stopped = {p for p, _w, _h, ended, *_rest in rows if ended is not None and last_month <= ended <= today} - still
+    for w in (Worker.objects.filter(person_id__in=stopped, ended_on__gte=last_month, ended_on__lte=today)
+              .select_related("person", "workshop") if stopped else ()):
         hid = homes[w.person_id]
         h = info[hid]
         out.setdefault((hid, "stopped_work"), Watch(hid, h.address, h.division_id, "stopped_work", _(

@@ -17,6 +17,7 @@ from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils import timezone
 from django.utils.dateformat import format as dformat
+from django.utils.formats import date_format, time_format
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -71,3 +72,13 @@ def count(value):
 def colon() -> str:
     """The colon after a label: full width in Chinese, ': ' in English."""
     return "：" if _zh() else ": "
+
+
+@register.filter(expects_localtime=False)
+def span(o) -> str:
+    """An occurrence's (or any object's with start and end) date, weekday and hours, as the lists show
+    them: 2026年12月3日 周四 16:30–18:00 (the `date` and `time` filters' formats, in one call)."""
+    if o is None or not getattr(o, "start", None):
+        return ""
+    start, end = timezone.localtime(o.start), timezone.localtime(o.end)
+    return f"{date_format(start, 'DATE_FORMAT')} {dformat(start, 'D')} {time_format(start, 'H:i')}–{time_format(end, 'H:i')}"

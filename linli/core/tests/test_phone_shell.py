@@ -5,11 +5,11 @@ dates and counts read the same way on every page of a language."""
 import datetime as dt
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from linli.accounts.models import Role
 from linli.core.nav import nav_for
-from linli.core.templatetags.linli_format import colon, count, format_when
+from linli.core.templatetags.linli_format import colon, count, format_when, span
 
 
 def _more_sheet_links(html: str) -> list[str]:
@@ -63,6 +63,18 @@ def test_dates_read_per_language():
         assert format_when(day, "day") == "Wed 2 Dec"
         assert format_when(day, "stamp") == "2 Dec 2026 16:30"
         assert colon() == ": "
+
+
+def test_a_dates_span_reads_in_local_time_per_language():
+    from types import SimpleNamespace
+
+    start = timezone.make_aware(dt.datetime(2026, 12, 2, 16, 30))
+    o = SimpleNamespace(start=start.astimezone(dt.UTC), end=start + dt.timedelta(hours=1, minutes=30))
+    with translation.override("zh-hans"):
+        assert span(o) == "2026年12月2日 周三 16:30–18:00"
+    with translation.override("en"):
+        assert span(o) == "2 Dec 2026 Wed 16:30–18:00"
+    assert span(None) == ""
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -105,3 +107,19 @@ def test_overlapping_opening_intervals_of_one_day_are_refused(county, staff_a):
     services.opening_hours_set(site=site, by=staff_a, hours=[(0, dt.time(8), dt.time(12)),
                                                              (0, dt.time(14), dt.time(18))])
     assert site.opening_hours.count() == 2
+
+
+def test_open_now_of_several_sites_in_two_queries_equals_each_sites_own(site_a, site_b, county, day,
+                                                                       django_assert_num_queries):
+    from linli.places import selectors
+    from linli.places.models import OpeningException
+    from linli.places.tests.conftest import at
+
+    closed = SiteFactory(division=county["A"], name="无开放时间的点位")  # no hours at all
+    OpeningException.objects.create(site=site_b, date=day, closed=True, note="春节")
+    sites = [site_a, site_b, closed]
+    for moment in (at(day, 7, 59), at(day, 8), at(day, 20, 59), at(day, 21), at(day + dt.timedelta(days=1), 12)):
+        with django_assert_num_queries(2):
+            many = selectors.open_now_for(sites, now=moment)
+        assert many == {s.pk: selectors.open_now(s, now=moment) for s in sites}
+    assert selectors.open_now_for(sites, now=at(day, 12)) == {site_a.pk: True, site_b.pk: False, closed.pk: False}
