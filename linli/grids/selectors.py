@@ -5,6 +5,7 @@ import datetime as dt
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
@@ -92,7 +93,8 @@ def visit_prompts(*, grids, today: dt.date | None = None, limit: int = 20) -> li
 def cadence_households(*, user=None, division: Division | None = None):
     """Households with a current member whose care tag has a visit cadence, annotated with `cadence`
     (the shortest of their members' cadences, in days) and `last_visit` (date or None)."""
-    qs = Household.objects.all() if user is None else Household.objects.visible_to(user)
+    # Care visits are work by role: not the user's own household where they hold no role (own=False).
+    qs = Household.objects.all() if user is None else Household.objects.visible_to(user, own=False)
     if division is not None:
         qs = qs.filter(division__path__startswith=division.path)
     # The latest visit as the first row of the (household, visited_on desc) index, not a MAX over
@@ -123,12 +125,21 @@ def overdue_households(*, user=None, division: Division | None = None, today: dt
             .select_related("division").order_by("last_visit", "division__path", "address"))
 
 
-def overdue_first(overdue, limit: int) -> tuple[list, int]:
-    """The first `limit` rows of an `overdue_households` queryset bounded by a worker's grids, and how
-    many there are: one pass over the keys (each row's latest visit is read once, not again for a
-    COUNT), then the shown households by id."""
-    keys = list(overdue.values_list("pk", "cadence", "last_visit"))
-    shown = {pk: (cadence, last) for pk, cadence, last in keys[:limit]}
+def overdue_first(*, user, grids, limit: int, today: dt.date | None = None) -> tuple[list, int]:
+    """The grid worker's home: the first `limit` of `overdue_households(user)` in `grids`, in its order,
+    and how many there are. The grids' cadence households are read once with their latest visit
+    (a few hundred keys) and the overdue test and order applied here: in SQL the test is one condition
+    per cadence in use, each reading the latest visit again, and a COUNT read them all a second time."""
+    today = today or _today()
+    keys = [(pk, cadence, last, path, address) for pk, cadence, last, path, address in
+            cadence_households(user=user).filter(division__in=grids)
+            .values_list("pk", "cadence", "last_visit", "division__path", "address")
+            if last is None or last < today - dt.timedelta(days=cadence)]
+    # overdue_households' order: by last visit (never visited last, as PostgreSQL sorts NULL; SQLite
+    # sorts it first), then grid and address.
+    nulls_last = connection.vendor == "postgresql"
+    keys.sort(key=lambda k: ((k[2] is None) == nulls_last, k[2] or dt.date.min, k[3], k[4]))
+    shown = {pk: (cadence, last) for pk, cadence, last, _p, _a in keys[:limit]}
     rows = {h.pk: h for h in Household.objects.filter(pk__in=shown).select_related("division")}
     out = []
     for pk, (cadence, last) in shown.items():
@@ -136,7 +147,7 @@ def overdue_first(overdue, limit: int) -> tuple[list, int]:
             h = rows[pk]
             h.cadence, h.last_visit = cadence, last
             out.append(h)
-    return with_due(out), len(keys)
+    return with_due(out, today), len(keys)
 
 
 def with_due(households, today: dt.date | None = None) -> list:
@@ -198,7 +209,8 @@ def campaigns_to_deliver(*, user, household: Household, today: dt.date | None = 
 
 def campaign_households(*, campaign: Campaign, user=None):
     """The households the campaign must reach (those the user may see, when a user is given)."""
-    qs = Household.objects.all() if user is None else Household.objects.visible_to(user, roles=Role.PEOPLE_KEEPERS)
+    qs = (Household.objects.all() if user is None
+          else Household.objects.visible_to(user, roles=Role.PEOPLE_KEEPERS, own=False))  # work by role
     paths = [d.path for d in campaign.scope.all()]
     return qs.filter(path_q("division__path", paths))
 

@@ -62,8 +62,7 @@ def home(request):
         if not people_selectors.keeper_divisions(user=user).exists():
             raise Http404
         return redirect("grids:grid_list")
-    overdue, overdue_total = selectors.overdue_first(
-        selectors.overdue_households(user=user).filter(division__in=mine), HOME_LIST)
+    overdue, overdue_total = selectors.overdue_first(user=user, grids=mine, limit=HOME_LIST)
     campaigns = selectors.open_campaign_households(user=user, limit=HOME_LIST)
     for _c, households, _n in campaigns:
         for h in households:

@@ -121,6 +121,24 @@ def test_the_shortest_cadence_of_any_member_applies_and_moved_out_members_do_not
     assert household not in selectors.overdue_households(user=staff)
 
 
+def test_the_homes_overdue_list_is_the_overdue_list_in_the_workers_grids(users, homes, county):
+    from linli.grids.tests.conftest import resident_in
+
+    worker, today = users["grid_worker"], timezone.localdate()
+    grids = [county["A1"]]
+    extra = [resident_in(county["A1"], tags=["living_alone_elderly"])[0] for _ in range(4)]
+    services.visit_record(by=worker, household=extra[0], visited_on=today - dt.timedelta(days=9))
+    services.visit_record(by=worker, household=extra[1], visited_on=today - dt.timedelta(days=20))
+    services.visit_record(by=worker, household=extra[2], visited_on=today - dt.timedelta(days=3))  # not due
+    for day in (today, today + dt.timedelta(days=5)):
+        expected = list(selectors.overdue_households(user=worker, today=day).filter(division__in=grids))
+        for limit in (2, 20):
+            shown, total = selectors.overdue_first(user=worker, grids=grids, limit=limit, today=day)
+            assert total == len(expected) and [h.pk for h in shown] == [h.pk for h in expected[:limit]]
+            assert [(h.cadence, h.last_visit) for h in shown] == [(h.cadence, h.last_visit) for h in expected[:limit]]
+    assert selectors.overdue_first(user=worker, grids=grids, limit=20, today=today)[1] == 4  # h1, 3 extra
+
+
 def test_overdue_list_is_scoped(users, homes):
     assert list(selectors.overdue_households(user=users["grid_worker"])) == [homes["A1"][0]]
     assert set(selectors.overdue_households(user=users["county_admin"])) == {homes["A1"][0], homes["B1"][0]}
