@@ -90,9 +90,11 @@ def understaffed_sessions(*, user, days: int | None = None):
     """Sessions in the next few days with too few tutors, for the staff page (flagged days ahead)."""
     today = timezone.localdate()
     days = understaffed_days() if days is None else days
-    return (Session.objects.visible_to(user, roles=STAFF_ROLES)
+    return (Session.objects.visible_to(user, roles=STAFF_ROLES, own=False)  # staffing is staff work by role
             .filter(status=Session.Status.SCHEDULED, date__gte=today, date__lte=today + dt.timedelta(days=days))
-            .annotate(tutors=Count("roster")).filter(tutors__lt=F("tutors_needed"))
+            # each coming session's tutors by the roster's session index, not a GROUP BY over every
+            # roster entry of the county hashed against them
+            .annotate(tutors=row_count(RosterEntry, "session")).filter(tutors__lt=F("tutors_needed"))
             .select_related("program__site").order_by("start"))
 
 
@@ -141,7 +143,9 @@ def today_sessions(*, user, day: dt.date | None = None):
     """Today's sessions the user may run: those they are rostered on, and those at sites where they
     hold a tutor or staff role. Bounded queries whatever the number of sessions."""
     day = day or timezone.localdate()
-    return (visible_sessions(user=user).filter(date=day, status=Session.Status.SCHEDULED)
+    # the cards name the site and room, not the community: no division row (and boundary) a card
+    return (visible_sessions(user=user).select_related(None).select_related("program__site", "program__room")
+            .filter(date=day, status=Session.Status.SCHEDULED)
             # counted for the shown rows: the county's sessions of the day are not joined to every
             # tutor and child before a page of them (core.paging.row_count)
             .annotate(tutors=row_count(RosterEntry, "session"),
@@ -306,7 +310,8 @@ def figures_by_site_rollup(user=None) -> list[dict]:
 
 
 def figures_by_site_from(rows: list[dict]) -> list[dict]:
-    sites = Site.objects.select_related("division").in_bulk([r["site_id"] for r in rows])
+    sites = (Site.objects.select_related("division").only("pk", "name", "division__name")
+             .in_bulk([r["site_id"] for r in rows]))
     return [{**r, "site": sites[r["site_id"]]} for r in rows if r["site_id"] in sites]
 
 

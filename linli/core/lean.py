@@ -231,7 +231,11 @@ class LeanListMixin:
         plan = self.lean_plan(queryset)
         # Related rows come from the plan's own lookups: select_related and prefetch_related are
         # the serializer's way and are dropped here.
-        values = queryset.select_related(None).prefetch_related(None).values(*plan.lookups)
+        base = queryset.select_related(None).prefetch_related(None)
+        values = base.values(*plan.lookups)
+        # Counted without the columns' joins: a values() lookup through a foreign key joins its table,
+        # and the capped count then joined a thousand rows to it for a number (Pagination).
+        self.lean_count_source = base
         page = self.paginate_queryset(values)
         if page is not None:
             return self.get_paginated_response(self.lean_rows(page, plan))

@@ -26,9 +26,12 @@ class CappedPaginator(Paginator):
     """A paginator that counts at most `limit` rows: `count` is exact when fewer are there
     (`count_is_exact`), otherwise it is `limit`, a lower bound. `limit=None` counts them all."""
 
-    def __init__(self, object_list, per_page, *, limit: int | None = None):
+    def __init__(self, object_list, per_page, *, limit: int | None = None, count_source=None):
         super().__init__(object_list, per_page)
         self.limit = limit
+        # The same rows without the page's columns (a lean list's values() joins every relation it
+        # shows; the count needs none of them): counted instead of object_list when given.
+        self.count_source = count_source
 
     @cached_property
     def count(self):
@@ -37,7 +40,7 @@ class CappedPaginator(Paginator):
         # The first `limit` rows in any order are as many as in the page's order: counting them
         # unordered spares the database sorting the whole scope for a number.
         # Of a values() page (the lean lists) only the key: its other columns and joins are not counted.
-        rows = self.object_list.order_by()
+        rows = (self.object_list if self.count_source is None else self.count_source).order_by()
         if rows._fields:
             rows = rows.values("pk")
         return rows[:self.limit].count()
@@ -77,7 +80,7 @@ class Pagination(PageNumberPagination):
             raise ValidationError({self.page_query_param: [_("Give a page number from 1 on, or “last”.")]})
         # One row past the page asked (or past the cap) tells whether a next page exists.
         limit = None if last else max(self.count_cap, number * size) + 1
-        paginator = CappedPaginator(queryset, size, limit=limit)
+        paginator = CappedPaginator(queryset, size, limit=limit, count_source=getattr(view, "lean_count_source", None))
         if last:
             number = paginator.num_pages
         try:

@@ -29,7 +29,7 @@ def home(request):
         "upcoming_bookings": place_selectors.upcoming_bookings_for(user=request.user)[:5],
         "pending_approvals": place_selectors.pending_approvals_for(user=request.user)[:5] if staff else [],
         "blocks": blocks_for(request),
-        "scope_divisions": Division.objects.filter(pk__in={d for _, _, d in user_grants(request.user)}),
+        "scope_divisions": Division.objects.filter(pk__in={d for _, _, d in user_grants(request.user)}).only("pk", "name"),
     }
     return render(request, "core/home.html", context)
 

@@ -122,7 +122,7 @@ def pending_approvals_for(*, user):
     # What the user may decide by their role: not their own requests at other communities' sites.
     return (Booking.objects.visible_to(user, roles=Role.PLACE_MANAGERS, own=False)
             .filter(status=Booking.Status.PENDING, end__gte=timezone.now())
-            .select_related("room__site", "booked_by").order_by("start"))
+            .select_related("room__site").order_by("start"))
 
 
 class OpeningCalendar:

@@ -91,6 +91,27 @@ def test_the_api_counts_only_up_to_the_cap_and_says_so(api, monkeypatch):
     assert "3" in api.get("/api/sites/", {"page": 9, "page_size": 3}).json()["page"][0]
 
 
+def test_a_lean_lists_count_does_not_join_the_tables_its_columns_come_from(county, make_user):
+    """/api/persons/ shows each person's community name (a join); its count reads the persons alone."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from linli.core.testing import PersonFactory
+
+    client = APIClient()
+    client.force_authenticate(make_user(Role.Kind.COUNTY_ADMIN, county["county"]))
+    for grid in ("A1", "B1", "B2"):
+        PersonFactory(division=county[grid])
+    with CaptureQueriesContext(connection) as seen:
+        body = client.get("/api/persons/").json()
+    assert body["count"] == 3 and len(body["results"]) == 3
+    counting = [q["sql"] for q in seen.captured_queries if q["sql"].upper().startswith("SELECT COUNT(")
+                and "people_person" in q["sql"]]
+    assert counting and all("JOIN" not in sql.upper() for sql in counting), counting
+    page = [q["sql"] for q in seen.captured_queries if q["sql"].startswith('SELECT "people_person"."id" AS "pk"')]
+    assert page and "JOIN" in page[0].upper()  # the page itself does join (what the test guards against)
+
+
 def test_below_the_cap_the_count_is_exact(api):
     body = api.get("/api/sites/", {"page_size": 3}).json()
     assert (body["count"], body["count_is_exact"]) == (7, True)
