@@ -11,11 +11,15 @@ on the small demo, against a bare Django view (issue 11).
     .venv/bin/python benchmarks/pages_bench.py --seconds 3 --workers 2
 
 Starts the real server (`linli serve`: gunicorn, production settings, PostgreSQL, Redis as the cache)
-for each county in turn (ports 8103 and 8113 unless `--ports`, 127.0.0.1 only), logs in as each demo role, and for each
-(role, page) runs CLIENTS concurrent keep-alive clients for SECONDS (at most MAX requests). Prints p50,
-p95, p99 (ms), requests/s, the page's query count (a header the server adds only with LINLI_BENCHMARK
-on), p95 over the bare view's p95, and the large county's p50 over the small demo's. Loopback only;
-bounded in time and count. The standard library only (asyncio streams), so nothing to install.
+for both counties (ports 8103 and 8113 unless `--ports`, 127.0.0.1 only), logs in as each demo role, and
+for each (role, page) runs CLIENTS concurrent keep-alive clients for SECONDS (at most MAX requests) on
+the large county, then on the small one; the bare view is driven again on both before each role's
+pages, and a page's "x bare" divides by the one measured just before it on the same county, so drift in
+the machine's load during a run shows in neither ratio (`--sequential`: one county after the other and
+one bare view each, as the runs before 3 December's fourth shift). Prints p50, p95, p99 (ms),
+requests/s, the page's query count (a header the server adds only with LINLI_BENCHMARK on), p95 over the
+bare view's p95, and the large county's p50 over the small demo's. Loopback only; bounded in time and
+count. The standard library only (asyncio streams), so nothing to install.
 """
 
 import argparse
@@ -209,6 +213,41 @@ async def measure(port, args):
     return out
 
 
+async def measure_interleaved(ports: dict, args):
+    """Both counties' servers up at once; each page is driven on the large county and straight after on
+    the small one, and the bare view again before each role's pages on both: the ratios then divide
+    figures taken a few seconds apart, not minutes apart under whatever else the machine did between."""
+    global DB_NOW
+    cookies = {}
+    for schema, port in ports.items():
+        DB_NOW = DB.format(schema=schema)
+        cookies[schema] = {role: await login(port, role) for role in PAGES}
+    out = {schema: {} for schema in ports}
+    bare_ref = {schema: {} for schema in ports}
+    bares = {schema: [] for schema in ports}
+    plan = [("anonymous", "/healthz")] + [(r, p) for r, pages in PAGES.items() for p in pages]
+    if args.only:
+        plan = [x for x in plan if x[1] in args.only]
+    role_seen = None
+    for role, path in [BARE, *plan]:
+        if (role, path) != BARE and role != role_seen:  # a fresh floor before each role's pages
+            role_seen = role
+            for schema, port in ports.items():
+                r = await drive(port, BARE[1], cookies[schema].get(BARE[0], ""), clients=args.clients,
+                                seconds=args.seconds, max_requests=args.max)
+                bares[schema].append(r["p95"])
+        for schema, port in ports.items():
+            r = await drive(port, path, cookies[schema].get(role, ""), clients=args.clients,
+                            seconds=args.seconds, max_requests=args.max)
+            out[schema][(role, path)] = r
+            bare_ref[schema][(role, path)] = bares[schema][-1] if bares[schema] else r["p95"]
+            if (role, path) == BARE:
+                bares[schema].append(r["p95"])
+            print(f"  {schema:<6} {role:<10} {path:<32} p50 {r['p50']:7.1f} ms  q {r['queries']}",
+                  file=sys.stderr, flush=True)
+    return out, bare_ref, bares
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workers", type=int, default=2)
@@ -221,6 +260,9 @@ def main():
     ap.add_argument("--only", nargs="*", help="only these paths (exact)")
     ap.add_argument("--env", nargs="*", default=[], help="extra KEY=VALUE for the server")
     ap.add_argument("--ports", default="8103,8113", help="the large and the small county's server ports")
+    ap.add_argument("--sequential", action="store_true",
+                    help="one county after the other with one bare view each (the earlier runs' way); by "
+                         "default both servers run and each page is driven on both in turn")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so `timeout` still stops the servers
     extra = dict(e.split("=", 1) for e in args.env)
@@ -229,9 +271,24 @@ def main():
     log_dir = tempfile.mkdtemp(prefix="pages_bench_")
     print(f"server logs in {log_dir}", file=sys.stderr, flush=True)
     global DB_NOW
-    for schema, port in zip(("large", "small"), (int(p) for p in args.ports.split(",")), strict=True):
-        if schema not in args.counties.split(","):
-            continue
+    ports = {schema: int(port) for schema, port in zip(("large", "small"), args.ports.split(","), strict=True)
+             if schema in args.counties.split(",")}
+    bare_ref = None
+    if not args.sequential:
+        procs = []
+        try:
+            for schema, port in ports.items():
+                print(f"{schema} county on 127.0.0.1:{port}, {args.workers} workers …", file=sys.stderr, flush=True)
+                procs.append(start_server(schema=schema, port=port, workers=args.workers, threads=args.threads,
+                                          redis=args.redis, extra=extra, log_dir=log_dir))
+            results, bare_ref, bares = asyncio.run(measure_interleaved(ports, args))
+        finally:
+            for proc in procs:
+                proc.terminate()
+                proc.wait(timeout=30)
+        print("\nbare view p95 before each role, ms: " + "; ".join(
+            f"{schema} " + " ".join(f"{b:.0f}" for b in values) for schema, values in bares.items()))
+    for schema, port in ports.items() if args.sequential else ():
         DB_NOW = DB.format(schema=schema)
         print(f"{schema} county on 127.0.0.1:{port}, {args.workers} workers …", file=sys.stderr, flush=True)
         proc = start_server(schema=schema, port=port, workers=args.workers, threads=args.threads,
@@ -243,8 +300,9 @@ def main():
             proc.wait(timeout=30)
     first = next(iter(results.values()))
     print(f"\n{args.clients} clients, {args.seconds:g} s per page (at most {args.max} requests), "
-          f"{args.workers} workers × {args.threads} threads; ms. x bare = p95 / bare view's p95 (target 5, API 2); "
-          "L/S = large p50 / small p50 (target 1.5)\n")
+          f"{args.workers} workers × {args.threads} threads; ms. x bare = p95 / bare view's p95 (target 5, API 2"
+          + ("" if args.sequential else "; the bare view measured on the same county just before the role's pages")
+          + "); L/S = large p50 / small p50 (target 1.5)\n")
     head = "| role | page | " + " | ".join(f"{s} p50 | {s} p95 | {s} p99 | {s} req/s | {s} queries"
                                             for s in results) + " | x bare | L/S |"
     print(head)
@@ -257,7 +315,7 @@ def main():
             cells.append(f"{r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['rps']:.0f} | {r['queries']}"
                          + (f" ({r['errors']} err)" if r["errors"] else "") if r else "— | — | — | — | —")
         main_s = "large" if "large" in results else next(iter(results))
-        bare = results[main_s][BARE]["p95"]
+        bare = results[main_s][BARE]["p95"] if bare_ref is None else bare_ref[main_s][key]
         r = results[main_s][key]
         xbare = r["p95"] / bare
         ls = (results["large"][key]["p50"] / results["small"][key]["p50"]

@@ -139,6 +139,8 @@ def extend(*, rng, logins):
             b.add(case, steps)
     if resident_user is not None:
         _resident_examples(b, rng, resident_user, by_kind, teams, staff_of, communities, now)
+    if county_user is not None and communities:
+        _county_example(b, county_user, by_kind, staff_of, communities[0], now)
     _save(b)
     _hours_to_volunteers(b, staff_of, county_user, now)
 
@@ -269,6 +271,21 @@ def _other_name(rng):
     from linli.demo.generator import _name
 
     return _name(rng)
+
+
+def _county_example(b, county_user, by_kind, staff_of, com, now):
+    """The county office's own: a concern its first community escalated to the county, now the county
+    login's to answer and past its deadline (so the county is told of overdue cases whatever the
+    random draw gave the other cases)."""
+    staff = staff_of.get(com.pk) or county_user
+    concern = next(s for s in by_kind[Kind.CONCERN] if s.code == "street_lighting")
+    created = now - dt.timedelta(days=12)
+    case = Case(kind=Kind.CONCERN, service=concern, division=com, created_at=created, is_demo=True,
+                description="主干道路灯成片不亮，涉及供电和市政两个部门", title=f"{concern.name}：主干道路灯成片不亮",
+                due_at=created + dt.timedelta(hours=deadline_hours(Kind.CONCERN, "normal")))
+    b.add(case, [(dt.timedelta(hours=3), staff, "dispatch", S.IN_PROGRESS, "", True, {"assignee": staff}),
+                 (dt.timedelta(hours=50), staff, "escalate", S.ESCALATED, "涉及多个部门，提请县里协调", True,
+                  {"assignee": county_user})])
 
 
 def _resident_examples(b, rng, user, by_kind, teams, staff_of, communities, now):
