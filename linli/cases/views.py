@@ -7,8 +7,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -118,17 +116,8 @@ def inbox(request):
     page = page_of(request, qs)
     from linli.volunteers.models import Team
 
-    # A new order's row offers every team with its service's default chosen: the options are written
-    # once per default team, not once per row.
-    teams, options = list(Team.objects.all()), {}
-    for c in page.object_list:
-        if c.kind == Kind.ORDER and c.status == Case.Status.NEW:
-            default = c.service.default_team_id if c.service_id else None
-            if default not in options:
-                options[default] = format_html_join("", '<option value="{}"{}>{}</option>', (
-                    (t.pk, mark_safe(" selected") if t.pk == default else "", str(t)) for t in teams))
-            c.team_options = options[default]
-    return render(request, "cases/inbox.html", {"page": page, "filters": filters, "now": timezone.now()})
+    return render(request, "cases/inbox.html", {"page": page, "filters": filters, "teams": list(Team.objects.all()),
+                                                "now": timezone.now()})
 
 
 @login_required

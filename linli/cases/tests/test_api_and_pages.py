@@ -186,3 +186,19 @@ def test_every_page_of_the_inbox_keeps_its_filter_open_cases_by_default(world):
     counts = [re.search(r'pager-count">([^<]*)<', body).group(1) for body in pages]
     assert counts[0] == counts[1] and "35" in counts[0]
     assert all(closed.number not in body for body in pages)
+
+
+def test_a_new_orders_dispatch_choice_offers_every_team_with_its_services_default_chosen(world):
+    from linli.cases.tests.conftest import item
+    from linli.volunteers.models import Team
+
+    default = Team.objects.order_by("order").last()
+    errand = item("errand")
+    errand.default_team = default
+    errand.save(update_fields=["default_team"])
+    cases = [new_case(world, description=f"第{i}件") for i in range(3)]
+    html = client_for(world["staff"]).get(reverse("cases:inbox")).content.decode()
+    for case in cases:
+        select = re.search(rf'<select name="team" id="team-{case.pk}">(.*?)</select>', html, re.S).group(1)
+        assert select.count("<option") == Team.objects.count()
+        assert f'<option value="{default.pk}" selected>' in select and select.count("selected") == 1
