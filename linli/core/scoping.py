@@ -190,13 +190,13 @@ class ScopedQuerySet(models.QuerySet):
             ancestors = ancestor_division_ids(user, roles)
             if ancestors:
                 q |= Q(**{f"{field}__in": sorted(ancestors)})
-        own = getattr(model, "scope_own", None) if own else None
-        if own is not None:
+        own_q = getattr(model, "scope_own", None) if own else None
+        if own_q is not None:
             # The user's own records are few: fetch their ids first, because an OR of two indexed
             # conditions is not used as such by SQLite's planner (it scans the table).
             # Only those outside the divisions already in scope: a staff member's own cases in their
             # own community would otherwise make the OR list grow with the county (docs/performance.md).
-            mine = model._base_manager.filter(own(user))
+            mine = model._base_manager.filter(own_q(user))
             if field:
                 in_scope = scope_division_ids(user, roles)
                 if in_scope:
