@@ -97,6 +97,16 @@ def upcoming(*, user, site=None, division=None, platform=None, limit=None):
     return qs[:limit] if limit else qs
 
 
+def cards(keys):
+    """The occurrences `keys` (already chosen in scope) with what a card shows: the list's page is
+    chosen from keys alone (`page_of(..., details=cards)`), without these joins and counts."""
+    return (Occurrence.objects.filter(pk__in=keys)
+            .select_related("activity__site", "activity__platform", "activity__method", "activity__delivery", "room")
+            .annotate(confirmed=_registrations(status=Registration.Status.CONFIRMED),
+                      waitlisted=_registrations(status=Registration.Status.WAITLISTED),
+                      attended=_registrations(checked_in_at__isnull=False)))
+
+
 def upcoming_dates(activity_ids, *, limit: int) -> list[tuple[int, int]]:
     """(activity id, occurrence id) of the next `limit` dates of each activity that have not ended,
     in date order: one query, a window per activity (the API's activity list)."""

@@ -66,7 +66,7 @@ def checkin_url(request, occ) -> str:
 @login_required
 def occurrence_list(request):
     """Upcoming activities the user can join (phone first: cards), and their own sign-ups."""
-    page = page_of(request, selectors.upcoming(user=request.user), per_page=20)
+    page = page_of(request, selectors.upcoming(user=request.user), per_page=20, details=selectors.cards)
     mine = {r.occurrence_id: r for r in Registration.objects.filter(
         person__user=request.user, status__in=Registration.ACTIVE, occurrence__in=[o.pk for o in page.object_list])}
     for occ in page.object_list:

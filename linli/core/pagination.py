@@ -39,9 +39,10 @@ class CappedPaginator(Paginator):
             return super().count
         # The first `limit` rows in any order are as many as in the page's order: counting them
         # unordered spares the database sorting the whole scope for a number.
-        # Of a values() page (the lean lists) only the key: its other columns and joins are not counted.
+        # Only the key is counted: a values() page's other columns and joins (the lean lists), a model
+        # list's counted annotations (`row_count`: subqueries a row) and select_related joins are not.
         rows = (self.object_list if self.count_source is None else self.count_source).order_by()
-        if rows._fields:
+        if not rows.query.combinator:
             rows = rows.values("pk")
         return rows[:self.limit].count()
 

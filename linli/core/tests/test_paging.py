@@ -142,3 +142,54 @@ def test_a_page_on_screen_counts_only_up_to_the_cap_and_says_more_than(county, m
     assert "共 75 条" in last and "第 4 页，共 4 页" in last  # 20 a page
     monkeypatch.setattr(pagination, "COUNT_CAP", 1000)
     assert "共 75 条" in client.get("/people/households/").content.decode()
+
+
+def test_a_late_row_lookup_gives_the_same_pages_in_the_same_order(county):
+    """page_of(..., details=fn): the page is chosen from the keys and only its rows are read in full;
+    every page has the rows and order of the plain list, and the count and the key query carry none
+    of the rows' joins or counted annotations."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from linli.core.paging import row_count
+    from linli.places.models import Room, Site
+
+    for i in range(7):
+        SiteFactory(division=county["A" if i % 2 else "B"], name=f"站点{i % 3}")
+    rows = Site.objects.select_related("division").annotate(rooms_n=row_count(Room, "site")).order_by("name", "-pk")
+    read = []
+
+    def details(keys):
+        read.append(list(keys))
+        return Site.objects.filter(pk__in=keys).select_related("division").annotate(rooms_n=row_count(Room, "site"))
+
+    for number in ("1", "2", "3", "9"):
+        request = RequestFactory().get("/", {"page": number})
+        plain = page_of(request, rows, per_page=3)
+        with CaptureQueriesContext(connection) as seen:
+            late = page_of(request, rows, per_page=3, details=details)
+        assert [(s.pk, s.division.name, s.rooms_n) for s in late.object_list] == \
+            [(s.pk, s.division.name, s.rooms_n) for s in plain.object_list]
+        assert (late.number, late.paginator.count) == (plain.number, 7)
+        assert len(seen.captured_queries) == 3  # the count, the page's keys, the page's rows
+        chosen = [q["sql"] for q in seen.captured_queries[:2]]
+        assert all("JOIN" not in sql.upper() and "places_room" not in sql for sql in chosen), chosen
+    assert [len(k) for k in read] == [3, 3, 1, 1]  # only the shown rows, the last page twice
+
+
+def test_a_model_lists_count_carries_no_counted_annotations(county):
+    """The capped count of a list with `row_count` annotations (a subquery a row) and joins counts keys."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from linli.core.paging import row_count
+    from linli.places.models import Room, Site
+
+    for _ in range(4):
+        SiteFactory(division=county["A"])
+    rows = Site.objects.select_related("division").annotate(n=row_count(Room, "site")).order_by("pk")
+    with CaptureQueriesContext(connection) as seen:
+        page = page_of(RequestFactory().get("/"), rows, per_page=3)
+        assert page.paginator.count == 4
+    (count,) = [q["sql"] for q in seen.captured_queries if "COUNT(*)" in q["sql"].upper()]
+    assert "places_room" not in count and "JOIN" not in count.upper(), count
