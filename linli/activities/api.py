@@ -181,7 +181,7 @@ class ActivityViewSet(LeanListMixin, ScopedViewSet):
         base = self.request.build_absolute_uri(reverse("occurrence-list"))
         for row in rows:
             row["upcoming"] = coming[row["id"]]
-            row["occurrences_url"] = f"{base}?{urlencode({'activity': row['id']})}"
+            row["occurrences_url"] = f"{base}?activity={int(row['id'])}"  # a whole number: nothing to encode
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
