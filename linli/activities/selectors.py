@@ -54,12 +54,15 @@ def activity_list(*, user):
 
 def occurrence_list(*, user):
     """Occurrences with what a card shows: seats taken, waitlist, attendance."""
-    return (Occurrence.objects.visible_to(user)
-            .select_related("activity__site__division", "activity__platform", "activity__method",
-                            "activity__delivery", "room")
-            .annotate(confirmed=_registrations(status=Registration.Status.CONFIRMED),
-                      waitlisted=_registrations(status=Registration.Status.WAITLISTED),
-                      attended=_registrations(checked_in_at__isnull=False)))
+    return _with_counts(Occurrence.objects.visible_to(user)
+                        .select_related("activity__site__division", "activity__platform", "activity__method",
+                                        "activity__delivery", "room"))
+
+
+def _with_counts(occurrences):
+    return occurrences.annotate(confirmed=_registrations(status=Registration.Status.CONFIRMED),
+                                waitlisted=_registrations(status=Registration.Status.WAITLISTED),
+                                attended=_registrations(checked_in_at__isnull=False))
 
 
 def _registrations(**condition):
@@ -100,11 +103,8 @@ def upcoming(*, user, site=None, division=None, platform=None, limit=None):
 def cards(keys):
     """The occurrences `keys` (already chosen in scope) with what a card shows: the list's page is
     chosen from keys alone (`page_of(..., details=cards)`), without these joins and counts."""
-    return (Occurrence.objects.filter(pk__in=keys)
-            .select_related("activity__site", "activity__platform", "activity__method", "activity__delivery", "room")
-            .annotate(confirmed=_registrations(status=Registration.Status.CONFIRMED),
-                      waitlisted=_registrations(status=Registration.Status.WAITLISTED),
-                      attended=_registrations(checked_in_at__isnull=False)))
+    return _with_counts(Occurrence.objects.filter(pk__in=keys).select_related(
+        "activity__site", "activity__platform", "activity__method", "activity__delivery", "room"))
 
 
 def upcoming_dates(activity_ids, *, limit: int) -> list[tuple[int, int]]:
