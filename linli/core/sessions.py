@@ -38,6 +38,8 @@ class IdleTimeoutMiddleware:
         renewed = session.get(RENEWED, 0)  # loads it if the request did not
         if session.session_key is None:  # the cookie named a session that has expired or never was
             return response
-        if now - renewed >= settings.LINLI_SESSION_RENEW_SECONDS:
+        # At most half the time-out: a renewal interval set longer would end sessions in use.
+        every = min(settings.LINLI_SESSION_RENEW_SECONDS, settings.SESSION_COOKIE_AGE // 2)
+        if now - renewed >= every:
             session[RENEWED] = now  # modified: SessionMiddleware saves it and renews the cookie
         return response

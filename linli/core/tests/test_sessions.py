@@ -96,3 +96,11 @@ def test_signing_in_records_the_renewal_and_logging_out_stores_nothing(client):
     assert not Session.objects.filter(pk=key).exists()
     _, writes = _session_writes(client, "/healthz")
     assert writes == [] and Session.objects.count() == 0
+
+
+def test_a_renewal_interval_longer_than_the_time_out_is_cut_to_half_of_it(client, settings):
+    settings.LINLI_SESSION_RENEW_SECONDS = 10 * settings.SESSION_COOKIE_AGE
+    client.force_login(UserFactory())
+    _age_renewal(client, settings.SESSION_COOKIE_AGE // 2 + 1)  # still signed in, half the time-out idle
+    response, writes = _session_writes(client, "/")
+    assert response.status_code == 200 and len(writes) == 1
